@@ -1,0 +1,3 @@
+from kerasrnnlint.cli import main
+
+raise SystemExit(main())

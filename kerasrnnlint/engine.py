@@ -1,0 +1,132 @@
+"""The rule engine: layers in, findings out.
+
+:func:`check_layers` is pure (IR + settings -> findings). :func:`lint_source` and :func:`lint_file`
+add the source frontend, ``# noqa`` and the handling of inputs that cannot be linted: such an input
+gives a :class:`FileResult` with an ``error`` and the run goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from kerasrnnlint import severity
+from kerasrnnlint.config import Settings
+from kerasrnnlint.findings import Finding
+from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
+from kerasrnnlint.ir import RecurrentLayer
+from kerasrnnlint.rules import ALL_RULES, Rule
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Everything a run learned about one input."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    layers: tuple[RecurrentLayer, ...] = ()
+    error: str | None = None  # why the input could not be linted (names the cause)
+    notes: tuple[str, ...] = ()
+    skipped: bool = False  # prefiltered: cannot hold a recurrent layer
+
+
+def check_layer(
+    layer: RecurrentLayer, settings: Settings, rules: Iterable[Rule] = ALL_RULES
+) -> list[Finding]:
+    """Every finding of the selected rules on one layer, rated by the risk model."""
+    codes = settings.codes_for(layer.location.path)
+    findings = []
+    for rule in rules:
+        if rule.code not in codes:
+            continue
+        for violation in rule.check(layer, settings.rule_options):
+            rating = severity.rate(rule.code, layer, rule.default_severity)
+            location = layer.location
+            if violation.span is not None and not location.layer_path:
+                location = replace(location, span=violation.span)
+            findings.append(
+                Finding(
+                    code=rule.code,
+                    name=rule.name,
+                    severity=rating.severity,
+                    message=violation.message,
+                    location=location,
+                    layer=layer.cls,
+                    fix=violation.fix,
+                    factors=rating.factors,
+                    related=violation.related,
+                    subject=layer,
+                )
+            )
+    return findings
+
+
+def check_layers(layers: Iterable[RecurrentLayer], settings: Settings) -> list[Finding]:
+    findings = [f for layer in layers for f in check_layer(layer, settings)]
+    return sorted(findings, key=_finding_order)
+
+
+def _finding_order(finding: Finding) -> tuple[object, ...]:
+    loc = finding.location
+    span = loc.span
+    return (
+        loc.path,
+        loc.cell or 0,
+        span.line if span else 0,
+        span.column if span else 0,
+        loc.layer_path,
+        finding.code,
+    )
+
+
+def suppressed(finding: Finding, noqa: NoqaMap) -> bool:
+    """True when a ``# noqa`` on any line of the reported layer call covers the finding's code."""
+    if not noqa:
+        return False
+    layer = finding.subject
+    spans = [s for s in (finding.location.span, layer.location.span if layer else None) if s]
+    for span in spans:
+        for line in range(span.line, span.end_line + 1):
+            if line in noqa:
+                codes = noqa[line]
+                if codes is None or finding.code in codes:
+                    return True
+    return False
+
+
+def apply_noqa(findings: Iterable[Finding], noqa: NoqaMap) -> list[Finding]:
+    return [f for f in findings if not suppressed(f, noqa)]
+
+
+def from_frontend(path: str, result: FrontendResult, settings: Settings) -> FileResult:
+    findings = apply_noqa(check_layers(result.layers, settings), result.noqa)
+    return FileResult(path=path, findings=tuple(findings), layers=result.layers, notes=result.notes)
+
+
+# A recurrent layer's class name always contains one of these (LSTM, GRU, SimpleRNN, ConvLSTM2D,
+# LSTMCell, RNN, StackedRNNCells...). Files without any are skipped before libcst parses them.
+PREFILTER = re.compile(rb"LSTM|GRU|RNN")
+
+
+def may_hold_recurrent_layer(data: bytes) -> bool:
+    return PREFILTER.search(data) is not None
+
+
+def lint_source(text: str, path: str, settings: Settings | None = None) -> FileResult:
+    """Lint Python source text. Never imports or runs it."""
+    from kerasrnnlint.frontends import source
+
+    settings = settings or Settings()
+    try:
+        result = source.analyze(text, path)
+    except InputError as exc:
+        return FileResult(path=path, error=_located(exc))
+    return from_frontend(path, result, settings)
+
+
+def _located(exc: InputError) -> str:
+    if exc.line is not None:
+        col = f":{exc.column}" if exc.column is not None else ""
+        return f"{exc.message} (line {exc.line}{col})"
+    return exc.message

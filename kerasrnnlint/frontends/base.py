@@ -1,0 +1,31 @@
+"""What every frontend returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kerasrnnlint.ir import RecurrentLayer
+
+# Suppression comments by line: None suppresses every code, else the set of codes.
+NoqaMap = Mapping[int, frozenset[str] | None]
+
+
+@dataclass(frozen=True)
+class FrontendResult:
+    layers: tuple[RecurrentLayer, ...] = ()
+    noqa: NoqaMap = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # e.g. "masked 2 IPython lines so the rest could be parsed"
+
+
+class InputError(Exception):
+    """An input that cannot be linted (does not parse, bad encoding, corrupt model file...).
+
+    The message names the cause; the engine adds the file. The run goes on with other inputs.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column

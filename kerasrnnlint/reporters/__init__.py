@@ -1,0 +1,43 @@
+"""Reporters only format findings. One module per ``--output-format``.
+
+Each reporter module has ``report(results, ctx, out) -> None`` writing to ``out``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from kerasrnnlint.engine import FileResult
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    color: bool = False  # only on a terminal
+    show_factors: bool = False
+    show_unknown: bool = False
+    statistics: bool = False
+    quiet: bool = False
+    show_source: bool = True  # code frames in text output
+
+
+Reporter = Callable[[Sequence[FileResult], ReportContext, TextIO], None]
+
+
+def get(name: str) -> Reporter:
+    """The reporter for an ``--output-format`` name (imported lazily)."""
+    import importlib
+
+    if name not in FORMATS:
+        raise KeyError(name)
+    module = importlib.import_module(f"kerasrnnlint.reporters.{FORMATS[name]}")
+    report: Reporter = module.report
+    return report
+
+
+# --output-format name -> module under kerasrnnlint.reporters
+FORMATS: dict[str, str] = {
+    "text": "text",
+    "json": "json_reporter",
+}
