@@ -1,0 +1,1 @@
+"""Where people use kerasrnnlint: the language server (``kerasrnnlint server``), pre-commit."""
