@@ -13,7 +13,7 @@ from kerasrnnlint.engine import FileResult
 class FixOptions:
     unsafe: bool = False  # also apply fixes that change what the model computes
     diff_only: bool = False  # print a unified diff, write nothing
-    add_noqa: bool = False  # insert ``# noqa: CODE`` on every current finding instead
+    add_noqa: bool = False  # insert a suppression comment on every current finding instead
 
 
 @dataclass(frozen=True)
