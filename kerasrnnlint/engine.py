@@ -8,7 +8,7 @@ gives a :class:`FileResult` with an ``error`` and the run goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from kerasrnnlint import severity
@@ -99,8 +99,19 @@ def apply_noqa(findings: Iterable[Finding], noqa: NoqaMap) -> list[Finding]:
     return [f for f in findings if not suppressed(f, noqa)]
 
 
+def apply_cell_noqa(findings: Iterable[Finding], cell_noqa: Mapping[int, NoqaMap]) -> list[Finding]:
+    """Notebooks: ``# noqa`` matched against rows inside the finding's own cell."""
+    return [
+        f
+        for f in findings
+        if f.location.cell is None or not suppressed(f, cell_noqa.get(f.location.cell, {}))
+    ]
+
+
 def from_frontend(path: str, result: FrontendResult, settings: Settings) -> FileResult:
     findings = apply_noqa(check_layers(result.layers, settings), result.noqa)
+    if result.cell_noqa:
+        findings = apply_cell_noqa(findings, result.cell_noqa)
     return FileResult(path=path, findings=tuple(findings), layers=result.layers, notes=result.notes)
 
 

@@ -16,6 +16,9 @@ class FrontendResult:
     layers: tuple[RecurrentLayer, ...] = ()
     noqa: NoqaMap = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # e.g. "masked 2 IPython lines so the rest could be parsed"
+    # Notebooks: the suppression map of each cell (cell number -> rows inside that cell), because
+    # their layers' spans are rows inside a cell (``Location.cell``); ``noqa`` is then empty.
+    cell_noqa: Mapping[int, NoqaMap] = field(default_factory=dict)
 
 
 class InputError(Exception):
