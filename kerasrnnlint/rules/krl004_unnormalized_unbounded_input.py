@@ -1,0 +1,125 @@
+"""KRL004 unnormalized-unbounded-input: a recurrent layer is fed by an unbounded layer.
+
+## What it does
+Flags a recurrent layer whose input comes from a layer with an unbounded output (a relu, elu or
+linear ``Conv1D``/``Dense``/``SeparableConv``/``DepthwiseConv``, an ``Activation('relu')``, a
+``ReLU``/``LeakyReLU``/``ELU``/``PReLU`` layer, an ``Embedding``) with no ``BatchNormalization``,
+``LayerNormalization``, ``GroupNormalization`` or ``UnitNormalization`` between. Pass-through layers
+(Dropout, SpatialDropout1D, GaussianNoise, pooling, Reshape, Permute, Masking, padding, cropping,
+RepeatVector, Flatten inside TimeDistributed) are looked through. The message names the producing
+layer and where it is. The model input itself is not flagged: its scale is not visible.
+
+## Why is this bad?
+The input enters every gate at every step through ``x W``. An unbounded producer can hand the
+recurrence values of any size, and they grow as the producer trains: on a layer with an unbounded
+activation this feeds the blow-up of the state (high severity); on a tanh layer it saturates the
+gates, so gradients vanish and training stalls (low severity).
+
+## Example
+```python
+from keras import Sequential, Input
+from keras.layers import LSTM, Conv1D
+
+model = Sequential([Input(shape=(100, 8)), Conv1D(32, 3, activation="relu"), LSTM(64)])
+```
+
+## Use instead
+```python
+from keras import Sequential, Input
+from keras.layers import LSTM, Conv1D, LayerNormalization
+
+model = Sequential(
+    [Input(shape=(100, 8)), Conv1D(32, 3, activation="relu"), LayerNormalization(), LSTM(64)]
+)
+```
+
+The fix inserts ``LayerNormalization()`` in front of the recurrent layer. It changes the model, so
+it is applied only with ``--unsafe-fixes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kerasrnnlint.findings import Fix, Severity, Violation
+from kerasrnnlint.ir import Location, Producer, RecurrentLayer
+from kerasrnnlint.rules._rule import Rule, RuleOptions
+
+FIX = Fix(title="add LayerNormalization() in front", normalize_input=True, safe=False)
+
+# Classes whose ``activation`` is what makes them unbounded (the others are unbounded by kind).
+_WITH_ACTIVATION = ("Dense", "EinsumDense", "Conv", "Convolution", "Separable", "Depthwise")
+
+
+def describe_producer(producer: Producer) -> str:
+    """``Conv1D(activation='relu')``, ``Dense (linear)``, ``ReLU``."""
+    name = f" `{producer.name}`" if producer.name else ""
+    if producer.cls == "Activation" or producer.cls.startswith(_WITH_ACTIVATION):
+        act = producer.activation or "linear"
+        text = f"{producer.cls}(activation={act!r})"
+    else:
+        text = producer.cls
+    return text + name
+
+
+def describe_location(location: Location | None, layer: RecurrentLayer) -> str:
+    """`` on line 12`` (same file), `` at other.py:3:1``, `` at model.keras › conv``, or nothing."""
+    if location is None:
+        return ""
+    if location.layer_path:
+        return f" at {location.display()}"
+    if location.span is None:
+        return "" if location.path == layer.location.path else f" in {location.path}"
+    if location.path != layer.location.path:
+        return f" at {location.display()}"
+    return f" on line {location.line}"
+
+
+def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
+    producer = layer.context.producer
+    if producer is None or producer.kind != "unbounded":
+        return
+    yield Violation(
+        message=(
+            f"{layer.display_name} is fed by {describe_producer(producer)}"
+            f"{describe_location(producer.location, layer)}, whose output is unbounded, with no "
+            "normalisation between: large inputs drive the recurrence into saturation or "
+            "explosion. Add LayerNormalization() in front."
+        ),
+        fix=FIX,
+        related=producer.location,
+    )
+
+
+RULE = Rule(
+    code="KRL004",
+    name="unnormalized-unbounded-input",
+    summary="Recurrent layer fed by an unbounded layer with no normalisation between",
+    doc=__doc__ or "",
+    check=check,
+    default_severity=Severity.MEDIUM,
+    valid=(
+        (
+            "from keras import Sequential, Input\n"
+            "from keras.layers import LSTM, Conv1D, BatchNormalization\n"
+            "Sequential([Input(shape=(100, 8)), Conv1D(32, 3, activation='relu'),\n"
+            "            BatchNormalization(), LSTM(64)])\n"
+        ),
+        (
+            "from keras import Sequential, Input\nfrom keras.layers import LSTM, Dense\n"
+            "Sequential([Input(shape=(100, 8)), Dense(16, activation='tanh'), LSTM(64)])\n"
+        ),
+    ),
+    invalid=(
+        (
+            "from keras import Sequential, Input\nfrom keras.layers import LSTM, Conv1D, Dropout\n"
+            "Sequential([Input(shape=(100, 8)), Conv1D(32, 3, activation='relu'), Dropout(0.2),\n"
+            "            LSTM(64)])\n"
+        ),
+        (
+            "from keras import Input, Model\nfrom keras.layers import GRU, Dense\n"
+            "inp = Input(shape=(100, 8))\nx = Dense(16)(inp)\nout = GRU(32)(x)\n"
+            "model = Model(inp, out)\n"
+        ),
+    ),
+)

@@ -1,0 +1,135 @@
+"""KRL101 cudnn-fallback: the configuration disables the fused cuDNN kernel (info).
+
+## What it does
+Flags an ``LSTM`` or ``GRU`` layer (also inside Bidirectional/TimeDistributed) whose configuration
+keeps Keras from using the fused cuDNN kernel on a GPU, and names each argument that does:
+``activation`` other than tanh, ``recurrent_activation`` other than sigmoid,
+``recurrent_dropout > 0``, ``unroll=True``, ``use_bias=False``, and for GRU ``reset_after=False``.
+Cells inside ``RNN(...)``, SimpleRNN and ConvLSTM never use cuDNN and are not flagged; neither is a
+layer with an explicit ``use_cudnn=False`` (a choice) or ``use_cudnn=True`` (that is KRL102).
+This is an ``info`` finding: it costs speed, not stability, and does not fail a run.
+
+## Why is this bad?
+With the cuDNN kernel a recurrent layer runs the whole sequence in one fused GPU call; without it
+Keras loops over the time steps in generic graph code, typically several times slower on a GPU.
+The settings that disable the
+kernel are usually the same ones that make training diverge (KRL001, KRL002, KRL003).
+
+## Example
+```python
+from keras.layers import LSTM
+
+layer = LSTM(128, activation="relu", recurrent_dropout=0.2)
+```
+
+## Use instead
+```python
+from keras.layers import LSTM
+
+layer = LSTM(128, dropout=0.2)  # tanh, sigmoid gates, no recurrent dropout: cuDNN-eligible
+```
+
+The fix sets every blocking argument to its cuDNN-eligible value. It changes what the model
+computes, so it is applied only with ``--unsafe-fixes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kerasrnnlint.findings import Fix, Severity, Violation
+from kerasrnnlint.ir import Arg, ArgValue, RecurrentLayer
+from kerasrnnlint.rules._rule import Rule, RuleOptions
+from kerasrnnlint.severity import canonical_activation, number
+
+CUDNN_CLASSES: frozenset[str] = frozenset({"LSTM", "GRU"})
+
+# The cuDNN-eligible value of every argument that can disable the kernel.
+ELIGIBLE: dict[str, ArgValue] = {
+    "activation": "tanh",
+    "recurrent_activation": "sigmoid",
+    "recurrent_dropout": 0.0,
+    "unroll": False,
+    "use_bias": True,
+    "reset_after": True,
+}
+
+
+def blocks(layer: RecurrentLayer, param: str, arg: Arg) -> bool:
+    """True when the known value of ``param`` keeps cuDNN from running this layer."""
+    if not arg.known:
+        return False
+    if param in ("activation", "recurrent_activation"):
+        name = canonical_activation(arg)
+        return name is not None and name != ELIGIBLE[param]
+    if param == "recurrent_dropout":
+        rate = number(arg)
+        return rate is not None and rate > 0
+    if param == "reset_after" and layer.cls != "GRU":
+        return False
+    return isinstance(arg.value, bool | int) and bool(arg.value) != ELIGIBLE[param]
+
+
+def blockers(layer: RecurrentLayer) -> list[tuple[str, Arg]]:
+    """The arguments (and their values) that keep cuDNN from running this layer, in order."""
+    if layer.cls not in CUDNN_CLASSES or "RNN" in layer.wrappers:
+        return []
+    found = []
+    for param in ELIGIBLE:
+        arg = layer.arg(param)
+        if blocks(layer, param, arg):
+            found.append((param, arg))
+    return found
+
+
+def describe(param: str, arg: Arg) -> str:
+    if param in ("activation", "recurrent_activation"):
+        name = canonical_activation(arg)
+        return f"{param}={'None' if name == 'linear' and arg.value is None else repr(name)}"
+    return f"{param}={arg.value!r}"
+
+
+def use_cudnn(layer: RecurrentLayer) -> Arg:
+    return layer.arg("use_cudnn")
+
+
+def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
+    setting = use_cudnn(layer)
+    if setting.known and setting.value is not None and setting.value != "auto":
+        return  # False: an explicit choice; True: KRL102
+    found = blockers(layer)
+    if not found:
+        return
+    named = ", ".join(describe(param, arg) for param, arg in found)
+    yield Violation(
+        message=(
+            f"{layer.display_name} cannot use the fused cuDNN kernel because of {named}: on a GPU "
+            "it falls back to the generic loop, several times slower."
+        ),
+        fix=Fix(
+            title="use the cuDNN-eligible "
+            + ", ".join(f"{param}={ELIGIBLE[param]!r}" for param, _ in found),
+            changes=tuple((param, ELIGIBLE[param]) for param, _ in found),
+            safe=False,
+        ),
+    )
+
+
+RULE = Rule(
+    code="KRL101",
+    name="cudnn-fallback",
+    summary="Configuration disables the fused cuDNN kernel (slower on GPU)",
+    doc=__doc__ or "",
+    check=check,
+    default_severity=Severity.INFO,
+    valid=(
+        "from keras.layers import LSTM\nLSTM(64, dropout=0.2)\n",
+        "from keras.layers import SimpleRNN\nSimpleRNN(64, activation='relu')\n",
+        "from keras.layers import GRU\nGRU(64, unroll=True, use_cudnn=False)\n",
+    ),
+    invalid=(
+        "from keras.layers import LSTM\nLSTM(64, activation='relu')\n",
+        "from keras.layers import GRU\nGRU(64, reset_after=False)\n",
+        "from keras.layers import LSTM\nLSTM(64, recurrent_dropout=0.1, use_bias=False)\n",
+    ),
+)
