@@ -5,8 +5,8 @@ Each reporter module has ``report(results, ctx, out) -> None`` writing to ``out`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from kerasrnnlint.engine import FileResult
@@ -20,6 +20,8 @@ class ReportContext:
     statistics: bool = False
     quiet: bool = False
     show_source: bool = True  # code frames in text output
+    # Source text of inputs that are not on disk (stdin, editor buffers), by path, for code frames.
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 Reporter = Callable[[Sequence[FileResult], ReportContext, TextIO], None]

@@ -1,0 +1,93 @@
+"""Reading inputs: bytes to text per PEP 263, and every way reading can fail.
+
+Each function returns the text (or bytes) or an :class:`Unreadable` naming the cause; nothing here
+raises for bad input. Python source is decoded as Python itself would (a BOM, a ``coding:`` cookie,
+UTF-8 by default); line endings are kept as they are (libcst handles CRLF).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tokenize
+from dataclasses import dataclass
+
+MAX_BYTES = 10 * 1024 * 1024  # larger inputs are skipped with a message
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why an input could not be read or decoded (a message for people, without the path)."""
+
+    cause: str
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``permission denied``, ``no such file or directory``... from an OSError."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes | Unreadable:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    A FIFO, device or directory is refused before it is opened (reading a FIFO would block).
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return Unreadable(describe_os_error(exc))
+    if not stat.S_ISREG(info.st_mode):
+        return Unreadable(f"not a regular file ({_kind(info.st_mode)})")
+    if info.st_size > limit:
+        return Unreadable(too_large(info.st_size, limit))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return Unreadable(describe_os_error(exc))
+    if len(data) > limit:  # grew while we looked
+        return Unreadable(too_large(len(data), limit))
+    return data
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"file too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit); skipped"
+
+
+def is_binary(data: bytes) -> bool:
+    """Python source never holds a NUL byte (the tokenizer refuses it)."""
+    return b"\0" in data
+
+
+def decode_python(data: bytes) -> str | Unreadable:
+    """Decode Python source bytes per PEP 263 (BOM, coding cookie, UTF-8 default)."""
+    if is_binary(data):
+        return Unreadable("binary file (contains NUL bytes); not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return Unreadable(f"bad source encoding: {exc.msg if hasattr(exc, 'msg') else exc}")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return Unreadable(
+            f"cannot decode as {exc.encoding}: {exc.reason} at byte {exc.start} (line {line}); "
+            "declare the encoding with a '# -*- coding: ... -*-' line or save the file as UTF-8"
+        )
+    except LookupError:  # pragma: no cover - detect_encoding checks the codec
+        return Unreadable(f"unknown source encoding {encoding!r}")

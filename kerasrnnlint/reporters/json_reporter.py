@@ -1,0 +1,19 @@
+"""The JSON reporter: an array of ``Finding.to_json()`` objects (the schema is in the README).
+
+Inputs that could not be linted are not findings; the command line prints them to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TextIO
+
+from kerasrnnlint.engine import FileResult
+from kerasrnnlint.reporters import ReportContext
+
+
+def report(results: Sequence[FileResult], ctx: ReportContext, out: TextIO) -> None:
+    data = [finding.to_json() for result in results for finding in result.findings]
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,196 @@
+"""Lint a list of files: read, prefilter, dispatch by suffix, in parallel processes when many.
+
+The parent reads every Python file and drops those the byte-level prefilter rules out, so only
+files that may hold a recurrent layer are parsed; when more than :data:`PARALLEL_THRESHOLD`
+remain, they are parsed in a process pool. Results come back in input order. Any failure on one
+input becomes a :class:`~kerasrnnlint.engine.FileResult` with an ``error``; the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from kerasrnnlint import engine
+from kerasrnnlint.config import Settings
+from kerasrnnlint.discovery import MODEL_SUFFIXES, NOTEBOOK_SUFFIXES, Target, suffix
+from kerasrnnlint.engine import FileResult
+from kerasrnnlint.files import Unreadable, decode_python, is_binary, read_bytes
+from kerasrnnlint.frontends.base import InputError
+
+PARALLEL_THRESHOLD = 64  # files left after the prefilter
+Kind = Literal["python", "notebook", "model"]
+
+
+def kind_of(path: str) -> Kind:
+    """How a file is linted, by its suffix (anything unknown is Python)."""
+    ext = suffix(path)
+    if ext in MODEL_SUFFIXES or ext == ".json":
+        return "model"
+    if ext in NOTEBOOK_SUFFIXES:
+        return "notebook"
+    return "python"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file ready to be linted: Python text already read and decoded, or a path for the
+    frontends that read their own files."""
+
+    path: str
+    kind: Kind
+    text: str | None = None
+
+
+def prepare(path: str) -> Prepared | FileResult:
+    """Read and prefilter one file; a FileResult when there is nothing more to do."""
+    kind = kind_of(path)
+    if kind == "model":
+        return Prepared(path, kind)
+    data = read_bytes(path)
+    if isinstance(data, Unreadable):
+        return FileResult(path=path, error=data.cause)
+    if kind == "notebook":
+        if not engine.may_hold_recurrent_layer(data):
+            return FileResult(path=path, skipped=True)
+        return Prepared(path, kind)
+    if is_binary(data):
+        return FileResult(path=path, error="binary file (contains NUL bytes); not Python source")
+    if not engine.may_hold_recurrent_layer(data):
+        return FileResult(path=path, skipped=True)
+    text = decode_python(data)
+    if isinstance(text, Unreadable):
+        return FileResult(path=path, error=text.cause)
+    return Prepared(path, kind, text)
+
+
+def internal_error(path: str, exc: BaseException) -> FileResult:
+    return FileResult(
+        path=path,
+        error=f"internal error ({type(exc).__name__}: {exc}); please report this with the file",
+    )
+
+
+def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
+    """Lint one prepared file. Never raises for bad input."""
+    try:
+        if item.kind == "python":
+            return engine.lint_source(item.text or "", item.path, settings)
+        if item.kind == "notebook":
+            from kerasrnnlint.frontends import notebook
+
+            return engine.from_frontend(item.path, notebook.analyze_file(Path(item.path)), settings)
+        from kerasrnnlint.frontends import saved_model
+
+        return engine.from_frontend(item.path, saved_model.analyze_file(Path(item.path)), settings)
+    except InputError as exc:
+        return FileResult(path=item.path, error=_located(exc))
+    except RecursionError:
+        return FileResult(path=item.path, error="too deeply nested to analyse (recursion limit)")
+    except MemoryError:
+        return FileResult(path=item.path, error="out of memory while analysing")
+    except Exception as exc:
+        return internal_error(item.path, exc)
+
+
+def _located(exc: InputError) -> str:
+    if exc.line is not None:
+        col = f":{exc.column}" if exc.column is not None else ""
+        return f"{exc.message} (line {exc.line}{col})"
+    return exc.message
+
+
+def lint_file(path: str | os.PathLike[str], settings: Settings | None = None) -> FileResult:
+    """Lint one file by suffix: ``.ipynb``, ``.keras``/``.h5``/``.json`` models, else Python."""
+    name = os.fspath(path)
+    settings = settings or Settings()
+    try:
+        ready = prepare(name)
+    except Exception as exc:
+        return internal_error(name, exc)
+    if isinstance(ready, FileResult):
+        return ready
+    return lint_prepared(ready, settings)
+
+
+def lint_text(text: str, path: str, settings: Settings | None = None) -> FileResult:
+    """Lint Python source that is not on disk (stdin, an editor buffer)."""
+    settings = settings or Settings()
+    return lint_prepared(Prepared(path, "python", text), settings)
+
+
+# --------------------------------------------------------------------------------------------------
+# Many files
+# --------------------------------------------------------------------------------------------------
+
+_worker_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+
+
+def _work(item: Prepared) -> FileResult:
+    return lint_prepared(item, _worker_settings or Settings())
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _parallel(items: Sequence[Prepared], settings: Settings, jobs: int) -> Iterator[FileResult]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Import the source frontend (libcst) once, here, so that forked workers inherit it.
+    from kerasrnnlint.frontends import source  # noqa: F401
+
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if sys.platform.startswith("linux") and "fork" in methods else None
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(items) // (jobs * 4) or 1))
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        yield from pool.map(_work, items, chunksize=chunk)
+
+
+def lint_targets(
+    targets: Sequence[Target], settings: Settings, jobs: int | None = None
+) -> list[FileResult]:
+    """Lint every target; one FileResult per target, in the same order."""
+    results: list[FileResult | None] = [None] * len(targets)
+    pending: list[tuple[int, Prepared]] = []
+    for index, target in enumerate(targets):
+        if target.error is not None:
+            results[index] = FileResult(path=target.path, error=target.error)
+            continue
+        try:
+            ready = prepare(target.path)
+        except Exception as exc:
+            ready = internal_error(target.path, exc)
+        if isinstance(ready, FileResult):
+            results[index] = ready
+        else:
+            pending.append((index, ready))
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    items = [item for _, item in pending]
+    finished = 0
+    if jobs > 1 and len(items) > PARALLEL_THRESHOLD:
+        try:
+            for result in _parallel(items, settings, jobs):
+                results[pending[finished][0]] = result
+                finished += 1
+        except Exception:  # a worker died (killed, out of memory): finish in this process
+            pass
+    for index, item in pending[finished:]:
+        results[index] = lint_prepared(item, settings)
+    return [r for r in results if r is not None]
