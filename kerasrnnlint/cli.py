@@ -1,3 +1,4 @@
+# cli: ready for integrations
 """The command line: ``kerasrnnlint [PATH...]`` and its subcommands.
 
 ``kerasrnnlint [check] [PATH...]`` lints (default ``.``; ``-`` reads stdin, named by
