@@ -42,4 +42,7 @@ def get(name: str) -> Reporter:
 FORMATS: dict[str, str] = {
     "text": "text",
     "json": "json_reporter",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
 }
