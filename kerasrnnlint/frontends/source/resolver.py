@@ -1,0 +1,401 @@
+"""The resolver: what a name, attribute or expression in a module stands for, without running it.
+
+Built once per module from :func:`.scopes.index_module` (one visitor pass). Every method takes a
+libcst node of that module and, optionally, the scope it is evaluated in (by default the scope the
+node was found in, :meth:`Resolver.scope_of`). The training-context code (``context.py``) uses it on
+any expression:
+
+- :meth:`Resolver.keras_class`: the Keras class (or capitalised factory) a callee names:
+  ``"LSTM"``, ``"Conv1D"``, ``"Sequential"``, ``"Input"``, ``"Adam"``; None when it is not Keras.
+- :meth:`Resolver.value`: the resolved value of an expression as an :class:`~kerasrnnlint.ir.Arg`
+  (known value, or unknown with the reason, and where it came from).
+- :meth:`Resolver.qualified_name`: the dotted name an expression refers to
+  (``tensorflow.keras.layers.LSTM``), following imports, aliases and rebindings.
+- :meth:`Resolver.deref`: the expression a name was assigned (``x = Conv1D(...)`` → the call).
+- :meth:`Resolver.dict_items`: the entries of a dict an expression evaluates to, when visible.
+- :meth:`Resolver.span` / :meth:`Resolver.location`: where a node is (1-based rows and columns).
+
+Positions are computed lazily, on the first call to :meth:`span` (a codegen pass over the module),
+so files without a recurrent layer never pay for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from kerasrnnlint.frontends.source import imports, values
+from kerasrnnlint.frontends.source.scopes import (
+    Binding,
+    Definition,
+    Import,
+    ModuleIndex,
+    Opaque,
+    Param,
+    Scope,
+    Value,
+)
+from kerasrnnlint.ir import Arg, ArgValue, Location, Span
+
+# How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
+MAX_DEPTH = 24
+
+
+@dataclass(frozen=True)
+class DictItem:
+    """One ``key: value`` of a dict literal or ``dict(key=value)`` call.
+
+    ``scope`` is where ``value`` is evaluated; ``via`` is the expression at the use site through
+    which the dict was reached (``cfg`` in ``LSTM(**cfg)``), None when the dict is written there.
+    """
+
+    key: str
+    value: cst.BaseExpression
+    scope: Scope
+    via: cst.BaseExpression | None
+
+
+@dataclass(frozen=True)
+class DictView:
+    items: tuple[DictItem, ...]
+    open: bool  # some entries could not be seen (``{**unknown}``, a non-literal key)
+
+    def get(self, key: str) -> DictItem | None:
+        found = None
+        for item in self.items:
+            if item.key == key:
+                found = item  # later entries win, as in Python
+        return found
+
+
+class Resolver:
+    """Import, alias and value resolution for one module (see the module docstring)."""
+
+    def __init__(self, index: ModuleIndex, path: str) -> None:
+        self.index = index
+        self.module = index.module
+        self.path = path
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    # -- where things are -------------------------------------------------------------------------
+
+    def scope_of(self, node: cst.CSTNode) -> Scope:
+        """The scope ``node`` is evaluated in (the module scope for nodes the pass did not see)."""
+        return self.index.scope_of.get(id(node), self.index.scope)
+
+    def span(self, node: cst.CSTNode) -> Span | None:
+        """The source range of ``node``: 1-based rows and columns, end column exclusive."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        code_range = self._positions.get(node)
+        if code_range is None:
+            return None
+        start, end = code_range.start, code_range.end
+        return Span(start.line, start.column + 1, end.line, end.column + 1)
+
+    def location(self, node: cst.CSTNode) -> Location:
+        return Location(path=self.path, span=self.span(node))
+
+    def code(self, node: cst.CSTNode) -> str:
+        """The source text of ``node`` on one line, shortened for messages."""
+        return values.excerpt(self.module.code_for_node(node))
+
+    # -- names ------------------------------------------------------------------------------------
+
+    def bindings(self, name: str, scope: Scope) -> list[Binding]:
+        """What ``name`` is bound to when read in ``scope`` (``[]`` when unbound here)."""
+        found, _ = scope.lookup(name)
+        if found:
+            return found
+        module = scope.module
+        for star in module.star_imports:
+            if imports.is_keras_module(star):
+                return [Import(f"{star}.{name}")]
+        return []
+
+    def _scope(self, node: cst.CSTNode, scope: Scope | None) -> Scope:
+        return scope if scope is not None else self.scope_of(node)
+
+    def qualified_name(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+        """The dotted name ``expr`` refers to (``tensorflow.keras.layers.LSTM``), or None.
+
+        Follows imports (every style, aliases, try/except alternatives that agree), rebindings
+        (``keras = tf.keras``, ``RNNLayer = layers.LSTM``) and parameter defaults
+        (``def build(cell=LSTM)``). A local ``def``/``class`` of that name gives None.
+        """
+        return self._qualified_name(expr, self._scope(expr, scope), 0)
+
+    def _qualified_name(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            results: list[str] = []
+            for binding in self.bindings(expr.value, scope):
+                if isinstance(binding, Definition):
+                    return None
+                result: str | None = None
+                if isinstance(binding, Import):
+                    result = binding.qualified_name
+                elif isinstance(binding, Value):
+                    result = self._qualified_name(binding.expr, binding.scope, depth + 1)
+                elif isinstance(binding, Param) and binding.default is not None:
+                    result = self._qualified_name(binding.default, binding.def_scope, depth + 1)
+                if result:
+                    results.append(result)
+            if results and len({imports.normalize(r) for r in results}) == 1:
+                return results[0]
+            return None
+        if isinstance(expr, cst.Attribute):
+            base = self._qualified_name(expr.value, scope, depth + 1)
+            return f"{base}.{expr.attr.value}" if base else None
+        return None
+
+    def keras_class(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+        """The Keras class a callee expression names, canonical (``"LSTM"``, ``"Adam"``,
+        ``"Sequential"``, ``"Input"``), or None when it is not reached through Keras."""
+        return imports.keras_class(self.qualified_name(expr, scope))
+
+    def deref(
+        self, expr: cst.BaseExpression, scope: Scope | None = None
+    ) -> tuple[cst.BaseExpression, Scope]:
+        """Follow names with exactly one assignment (``x = Conv1D(8)(x)`` → that call) and
+        subscripts of visible dicts to the expression that gives the value, and its scope.
+        Returns ``expr`` itself when there is nothing (unambiguous) to follow."""
+        current, where = expr, self._scope(expr, scope)
+        for _ in range(MAX_DEPTH):
+            if isinstance(current, cst.Name):
+                found = self.bindings(current.value, where)
+                if len(found) != 1 or not isinstance(found[0], Value):
+                    break
+                current, where = found[0].expr, found[0].scope
+            elif isinstance(current, cst.Subscript):
+                item = self._subscript_item(current, where, 0)
+                if item is None:
+                    break
+                current, where = item.value, item.scope
+            else:
+                break
+        return current, where
+
+    # -- values -----------------------------------------------------------------------------------
+
+    def value(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Arg:
+        """The value of ``expr`` as an :class:`Arg` whose ``span`` is ``expr``'s range.
+
+        Literals, module and local constants, parameter defaults (origin "default of parameter
+        `act`"), visible dict entries, activation functions by reference (``tf.nn.relu`` →
+        ``"relu"``, canonical), simple arithmetic. Anything else is unknown, with the reason.
+        Strings are returned as written: :func:`kerasrnnlint.activations.canonical` them if they
+        name an activation.
+        """
+        arg = self._value(expr, self._scope(expr, scope), 0)
+        return Arg(arg.value, arg.known, arg.origin, self.span(expr), arg.keyword)
+
+    def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
+        if depth > MAX_DEPTH:
+            return Arg.unknown(f"`{self.code(expr)}` is too indirect")
+        text = values.string(expr)
+        if text is not None:
+            return Arg(text)
+        num = values.number(expr)
+        if num is not None:
+            return Arg(num)
+        if isinstance(expr, cst.FormattedString):
+            return Arg.unknown("f-string")
+        if isinstance(expr, cst.Name):
+            return self._name_value(expr, scope, depth)
+        if isinstance(expr, cst.Attribute):
+            return self._reference_value(expr, scope, depth)
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return self._sequence_value(expr, scope, depth)
+        if isinstance(expr, cst.Subscript):
+            item = self._subscript_item(expr, scope, depth)
+            if item is None:
+                return Arg.unknown(f"unresolved `{self.code(expr)}`")
+            inner = self._value(item.value, item.scope, depth + 1)
+            return self._through(inner, f"`{self.code(expr)}`")
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._value(expr.left, scope, depth + 1)
+            right = self._value(expr.right, scope, depth + 1)
+            if left.known and right.known:
+                result = values.arithmetic(expr.operator, left.value, right.value)
+                if result is not values.NOT_COMPUTED:
+                    origin = next((a.origin for a in (left, right) if a.origin != "literal"), None)
+                    return Arg(result, origin=origin or "literal")  # type: ignore[arg-type]
+            return Arg.unknown(f"expression `{self.code(expr)}`")
+        if isinstance(expr, cst.IfExp):
+            body = self._value(expr.body, scope, depth + 1)
+            orelse = self._value(expr.orelse, scope, depth + 1)
+            if body.known and orelse.known and _same(body.value, orelse.value):
+                return body
+            return Arg.unknown(f"conditional `{self.code(expr)}`")
+        if isinstance(expr, cst.Lambda):
+            return Arg.unknown("lambda")
+        if isinstance(expr, cst.Call):
+            return self._call_value(expr, scope, depth)
+        return Arg.unknown(f"expression `{self.code(expr)}`")
+
+    def _name_value(self, expr: cst.Name, scope: Scope, depth: int) -> Arg:
+        name = expr.value
+        found = self.bindings(name, scope)
+        if not found:
+            if name in values.KEYWORD_CONSTANTS:
+                return Arg(values.KEYWORD_CONSTANTS[name])
+            return Arg.unknown(f"unresolved name `{name}`")
+        results = [self._binding_value(name, binding, depth) for binding in found]
+        first = results[0]
+        if all(r.known for r in results) and all(_same(r.value, first.value) for r in results):
+            return first
+        if len(results) == 1:
+            return first
+        return Arg.unknown(f"`{name}` is assigned more than one value")
+
+    def _binding_value(self, name: str, binding: Binding, depth: int) -> Arg:
+        if isinstance(binding, Import):
+            canonical = imports.activation(binding.qualified_name)
+            if canonical is not None:
+                return Arg(canonical, origin=f"`{binding.qualified_name}`")
+            return Arg.unknown(f"imported name `{name}`")
+        if isinstance(binding, Value):
+            inner = self._value(binding.expr, binding.scope, depth + 1)
+            kind = "constant" if binding.scope.kind == "module" else "variable"
+            return self._through(inner, f"{kind} `{name}`")
+        if isinstance(binding, Param):
+            if binding.default is None:
+                return Arg.unknown(f"parameter `{name}` (set by the caller)")
+            inner = self._value(binding.default, binding.def_scope, depth + 1)
+            return self._through(inner, f"default of parameter `{name}`")
+        if isinstance(binding, Definition):
+            if binding.kind == "function":
+                return Arg.unknown(f"custom callable `{name}`")
+            return Arg.unknown(f"class `{name}`")
+        assert isinstance(binding, Opaque)
+        return Arg.unknown(f"`{name}` is a {binding.why}")
+
+    @staticmethod
+    def _through(inner: Arg, origin: str) -> Arg:
+        """``inner`` reached through a name or entry: the outermost one is the origin people see
+        (``constant `ACT```, ``default of parameter `act```)."""
+        return Arg(inner.value, origin=origin) if inner.known else inner
+
+    def _reference_value(self, expr: cst.Attribute, scope: Scope, depth: int) -> Arg:
+        qualified = self._qualified_name(expr, scope, depth + 1)
+        canonical = imports.activation(qualified)
+        dotted = self.code(expr)
+        if canonical is not None:
+            return Arg(canonical, origin=f"`{dotted}`")
+        return Arg.unknown(f"attribute `{dotted}`")
+
+    def _sequence_value(self, expr: cst.Tuple | cst.List, scope: Scope, depth: int) -> Arg:
+        items: list[object] = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                return Arg.unknown(f"unpacking in `{self.code(expr)}`")
+            inner = self._value(element.value, scope, depth + 1)
+            if not inner.known:
+                return Arg.unknown(inner.origin)
+            items.append(inner.value)
+        return Arg(tuple(items))
+
+    def _call_value(self, expr: cst.Call, scope: Scope, depth: int) -> Arg:
+        qualified = self._qualified_name(expr.func, scope, depth + 1)
+        # keras.activations.get("relu") / keras.activations.deserialize("relu")
+        if (
+            qualified
+            and imports.normalize(qualified)
+            in ("keras.activations.get", "keras.activations.deserialize")
+            and len(expr.args) == 1
+        ):
+            inner = self._value(expr.args[0].value, scope, depth + 1)
+            if inner.known and isinstance(inner.value, str):
+                return Arg(inner.value, origin=f"`{self.code(expr)}`")
+        return Arg.unknown(f"call `{self.code(expr)}`")
+
+    # -- dicts ------------------------------------------------------------------------------------
+
+    def dict_items(self, expr: cst.BaseExpression, scope: Scope | None = None) -> DictView | None:
+        """The entries of the dict ``expr`` evaluates to, when it is visible in the module:
+        a dict literal, ``dict(...)``, a name assigned one, or a subscript of one
+        (``cfg['lstm']``), through parameter defaults too. None when it cannot be seen."""
+        return self._dict_items(expr, self._scope(expr, scope), 0, None)
+
+    def _dict_items(
+        self,
+        expr: cst.BaseExpression,
+        scope: Scope,
+        depth: int,
+        via: cst.BaseExpression | None,
+    ) -> DictView | None:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Dict):
+            items: list[DictItem] = []
+            is_open = False
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    key = self._value(element.key, scope, depth + 1)
+                    if key.known and isinstance(key.value, str):
+                        items.append(DictItem(key.value, element.value, scope, via))
+                    else:
+                        is_open = True
+                else:
+                    sub = self._dict_items(element.value, scope, depth + 1, via)
+                    if sub is None:
+                        is_open = True
+                    else:
+                        items.extend(sub.items)
+                        is_open = is_open or sub.open
+            return DictView(tuple(items), is_open)
+        if isinstance(expr, cst.Call) and self._is_builtin(expr.func, "dict", scope):
+            items = []
+            is_open = False
+            for arg in expr.args:
+                if arg.keyword is not None:
+                    items.append(DictItem(arg.keyword.value, arg.value, scope, via))
+                    continue
+                sub = self._dict_items(arg.value, scope, depth + 1, via)
+                if sub is None:
+                    is_open = True
+                else:
+                    items.extend(sub.items)
+                    is_open = is_open or sub.open
+            return DictView(tuple(items), is_open)
+        if isinstance(expr, cst.Name):
+            found = self.bindings(expr.value, scope)
+            if len(found) != 1:
+                return None
+            binding = found[0]
+            reached = via if via is not None else expr
+            if isinstance(binding, Value):
+                return self._dict_items(binding.expr, binding.scope, depth + 1, reached)
+            if isinstance(binding, Param) and binding.default is not None:
+                return self._dict_items(binding.default, binding.def_scope, depth + 1, reached)
+            return None
+        if isinstance(expr, cst.Subscript):
+            item = self._subscript_item(expr, scope, depth)
+            if item is None:
+                return None
+            reached = via if via is not None else expr
+            return self._dict_items(item.value, item.scope, depth + 1, reached)
+        return None
+
+    def _subscript_item(self, expr: cst.Subscript, scope: Scope, depth: int) -> DictItem | None:
+        """``cfg['lstm']`` → the ``'lstm'`` entry of the visible dict ``cfg``."""
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        key = self._value(expr.slice[0].slice.value, scope, depth + 1)
+        if not key.known or not isinstance(key.value, str):
+            return None
+        view = self._dict_items(expr.value, scope, depth + 1, expr)
+        return view.get(key.value) if view is not None else None
+
+    def _is_builtin(self, expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
+        return isinstance(expr, cst.Name) and expr.value == name and not scope.lookup(name)[0]
+
+
+def _same(a: ArgValue, b: ArgValue) -> bool:
+    return type(a) is type(b) and a == b
