@@ -1,0 +1,83 @@
+"""Text lines for a probe result, shown under its finding by the text reporter. Pure, no TensorFlow.
+
+probe (stress, cpu): confirmed at step 2 · max |h| 5e+12 · 3.6 s
+  max |h| per step ▁█ (log scale, 0.86 → 5e+12)
+  fix verified: with activation='tanh': finite for 6 steps, max |h| 1 (unfixed: ...)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from kerasrnnlint.probe import ProbeResult
+
+BARS = "▁▂▃▄▅▆▇█"
+NON_FINITE_BAR = "!"  # a step whose max |h| was NaN or infinite
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.3g}"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """A log-scale sparkline of positive values; a non-finite value is drawn as ``!``."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return NON_FINITE_BAR * len(values)
+    logs = [math.log10(max(v, 1e-12)) for v in finite]
+    low, high = min(logs), max(logs)
+    span = high - low
+    out = []
+    for value in values:
+        if not math.isfinite(value):
+            out.append(NON_FINITE_BAR)
+            continue
+        level = 0.0 if span < 1e-9 else (math.log10(max(value, 1e-12)) - low) / span
+        out.append(BARS[min(len(BARS) - 1, int(level * (len(BARS) - 1) + 0.5))])
+    return "".join(out)
+
+
+def headline(result: ProbeResult) -> str:
+    where = ", ".join(p for p in (result.tier, result.device) if p)
+    head = f"probe ({where})" if where else "probe"
+    verdict = result.verdict
+    if verdict == "confirmed":
+        text = f"{head}: confirmed at step {result.step}"
+    elif verdict == "not-reproduced":
+        steps = result.extra.get("steps")
+        text = f"{head}: not reproduced" + (f" in {steps} steps" if steps else "")
+    else:
+        return f"{head}: {verdict}: {result.message}" if result.message else f"{head}: {verdict}"
+    text += f" · max |h| {number(result.max_abs_h)} · {result.seconds:.1f} s"
+    if result.extra.get("cached"):
+        text += " (cached)"
+    return text
+
+
+def text_lines(result: ProbeResult) -> list[str]:
+    """The lines that describe ``result`` (without indentation; the reporter indents them)."""
+    lines = [headline(result)]
+    if result.verdict in ("confirmed", "not-reproduced"):
+        if result.message:
+            lines.append(f"  {result.message}")
+        if result.history:
+            finite = [h for h in result.history if math.isfinite(h)]
+            scale = f"{number(min(finite))} → {number(result.history[-1])}" if finite else ""
+            lines.append(
+                f"  max |h| per step {sparkline(result.history)} (log scale{', ' if scale else ''}"
+                f"{scale})"
+            )
+    if result.fix_verified is True:
+        lines.append(f"  fix verified: {result.fix_evidence}")
+    elif result.fix_verified is False:
+        lines.append(f"  fix not verified: {result.fix_evidence}")
+    elif result.fix_evidence:
+        lines.append(f"  fix not checked: {result.fix_evidence}")
+    if result.defaults_used:
+        lines.append(f"  assumed: {'; '.join(result.defaults_used)}")
+    return lines
