@@ -1,9 +1,158 @@
-"""``kerasrnnlint probe FILE:LINE``: probe the recurrent layer at a line."""
+"""``kerasrnnlint probe FILE:LINE``: probe the recurrent layer at a line.
+
+Lints FILE (never imports or runs it), takes the innermost recurrent layer whose call spans LINE,
+and probes it once per finding (with that finding's fix; a layer with no finding is probed too).
+Exit status: 0 when no probe confirmed a divergence, 1 when one did, 2 for a usage error or a file
+that cannot be linted or has no recurrent layer at LINE.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
+
+from kerasrnnlint.findings import Finding, Severity
+from kerasrnnlint.ir import RecurrentLayer
+from kerasrnnlint.probe import NOT_PROBED, ProbeOptions, ProbeResult, with_probe
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kerasrnnlint probe",
+        description="Confirm the findings on one recurrent layer by a short training run.",
+    )
+    p.add_argument("target", metavar="FILE:LINE", help="a Python file and a line of the layer call")
+    p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.add_argument("--probe-timeout", type=float, default=30.0, metavar="S", help="per run")
+    p.add_argument("--probe-total-timeout", type=float, default=600.0, metavar="S")
+    p.add_argument("--probe-device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
+    return p
+
+
+def parse_target(target: str) -> tuple[str, int]:
+    path, sep, line = target.rpartition(":")
+    if not sep or not path or not line.isdigit() or int(line) < 1:
+        raise ValueError(f"expected FILE:LINE, got {target!r}")
+    return path, int(line)
+
+
+def layer_at(layers: Sequence[RecurrentLayer], line: int) -> RecurrentLayer | None:
+    """The innermost layer whose source span covers ``line``."""
+    covering = [
+        layer
+        for layer in layers
+        if layer.location.span and layer.location.span.line <= line <= layer.location.span.end_line
+    ]
+    if not covering:
+        return None
+
+    def size(layer: RecurrentLayer) -> tuple[int, int]:
+        span = layer.location.span
+        assert span is not None
+        return (span.end_line - span.line, -span.column)
+
+    return min(covering, key=size)
 
 
 def main(argv: Sequence[str]) -> int:
-    raise SystemExit("kerasrnnlint probe is not implemented yet")
+    try:
+        args = parser().parse_args(list(argv))
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
+    try:
+        path, line = parse_target(args.target)
+    except ValueError as exc:
+        print(f"kerasrnnlint probe: {exc}", file=sys.stderr)
+        return 2
+    from kerasrnnlint.runner import lint_file
+
+    linted = lint_file(path)
+    if linted.error:
+        print(f"{path}: error: {linted.error}", file=sys.stderr)
+        return 2
+    layer = layer_at(linted.layers, line)
+    if layer is None:
+        print(f"{path}:{line}: error: no recurrent layer call spans line {line}", file=sys.stderr)
+        return 2
+    options = ProbeOptions(
+        mode=args.probe_mode,
+        timeout=args.probe_timeout,
+        total_timeout=args.probe_total_timeout,
+        device=args.probe_device,
+        min_severity=Severity.INFO,
+        cache=not args.no_cache,
+    )
+    findings, result, notes = probe_one(layer, list(linted.findings), options)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if args.output_format == "json":
+        write_json(layer, findings, result, notes, sys.stdout)
+    else:
+        write_text(layer, findings, result, sys.stdout)
+    probed = [f.probe for f in findings if f.probe is not None] + ([result] if result else [])
+    return 1 if any(r.verdict == "confirmed" for r in probed) else 0
+
+
+def probe_one(
+    layer: RecurrentLayer, findings: list[Finding], options: ProbeOptions
+) -> tuple[list[Finding], ProbeResult | None, list[str]]:
+    """The layer's findings with their probes, or the probe of the layer when it has none."""
+    from kerasrnnlint.probe.runner import ProbeRequest, probe_batch
+
+    own = [f for f in findings if f.subject == layer]
+    probed = [f for f in own if f.code not in NOT_PROBED]
+    if probed:
+        requests = [ProbeRequest(layer, f.code, f.fix) for f in probed]
+    else:
+        requests = [ProbeRequest(layer)]
+    results, notes = probe_batch(requests, options)
+    if not probed:
+        return own, results[0], notes
+    by_id = {id(f): r for f, r in zip(probed, results, strict=True)}
+    out = [with_probe(f, by_id[id(f)]) if id(f) in by_id else f for f in own]
+    return out, None, notes
+
+
+def write_text(
+    layer: RecurrentLayer, findings: list[Finding], result: ProbeResult | None, out: TextIO
+) -> None:
+    from kerasrnnlint.probe.render import text_lines
+
+    out.write(f"{layer.location.display()}: {layer.display_name}\n")
+    if result is not None:
+        out.write("  no finding on this layer; probed as written\n")
+        for text in text_lines(result):
+            out.write(f"    {text}\n")
+    for finding in findings:
+        out.write(f"  {finding.code} [{finding.severity}] {finding.message}\n")
+        if finding.probe is not None:
+            for text in text_lines(finding.probe):
+                out.write(f"    {text}\n")
+
+
+def write_json(
+    layer: RecurrentLayer,
+    findings: list[Finding],
+    result: ProbeResult | None,
+    notes: list[str],
+    out: TextIO,
+) -> None:
+    span = layer.location.span
+    data: dict[str, Any] = {
+        "filename": layer.location.path,
+        "location": {"row": span.line, "column": span.column} if span else None,
+        "layer": layer.display_name,
+        "findings": [f.to_json() for f in findings],
+        "probe": result.to_json() if result is not None else None,
+        "notes": notes,
+    }
+    json.dump(data, out, indent=2)
+    out.write("\n")
+
+
+__all__ = ["layer_at", "main", "parse_target", "probe_one"]
