@@ -45,7 +45,9 @@ def test_there_are_fixtures() -> None:
 
 
 def test_expectation_syntax() -> None:
-    text = "x = 1  # expect: KRL001[high] KRL101\ny = '# expect: KRL002'\n# noqa  # expect: KRL004\n"
+    text = (
+        "x = 1  # expect: KRL001[high] KRL101\ny = '# expect: KRL002'\n# noqa  # expect: KRL004\n"
+    )
     assert expectations(text) == [(1, "KRL001", "high"), (1, "KRL101", None), (3, "KRL004", None)]
 
 
