@@ -1,11 +1,382 @@
-"""Jupyter notebooks: code cells linted like Python source, findings located by cell."""
+"""Jupyter notebooks: code cells linted like Python source, findings located by cell.
+
+The notebook JSON is read directly (nbformat 4, and the ``worksheets`` of nbformat 3; no nbformat
+dependency). Only code cells are read. In each one, IPython magics, ``!shell`` lines and help
+requests are masked (:func:`kerasrnnlint.frontends.ipython.mask`) and a cell whose body is not
+Python (``%%bash``, ``%%writefile``, ``%%html``...) is left out. The code cells are then joined into
+one text and analysed together, so an import in cell 1 resolves a layer in cell 4.
+
+Cells are numbered as they appear in the notebook, markdown and raw cells included (1-based), so
+"cell 4" is the fourth cell you see. Every :class:`~kerasrnnlint.ir.Location` of the result (the
+layer, the layer that feeds it, the optimizer) gets its ``cell`` and rows *inside that cell*; an
+argument's span too (dropped when the value was written in another cell than the layer).
+
+``# noqa``: the joined text's suppression map is split per cell into
+``FrontendResult.cell_noqa`` (cell -> rows inside the cell), which the engine matches against each
+finding's own cell; ``FrontendResult.noqa`` stays empty.
+
+A cell that does not parse is left out with a note naming it, and the other cells are still
+linted. Bad JSON, or JSON that is not a notebook, is an :class:`InputError`. A notebook whose
+kernel language is not Python is skipped with a note.
+
+For autofix: :func:`read` gives the cells, :func:`write_cells` writes new sources of some cells
+back, leaving everything else in the file (outputs, metadata, layout) as it was.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from kerasrnnlint.frontends.base import FrontendResult, InputError
+from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
+from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
+
+MAX_BYTES = 256 * 1024 * 1024  # notebooks with outputs can be large, but not this large
+
+# Cell magics whose body is Python (the rest, e.g. %%bash or %%writefile, are left out).
+PYTHON_BODY_CELL_MAGICS: frozenset[str] = frozenset(
+    {"time", "timeit", "capture", "prun", "debug", "python", "python3", "py", "pypy", "tensorflow"}
+)
+
+# Physical lines as Python counts them, with their endings (as in frontends/ipython.py).
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_CELL_MAGIC = re.compile(r"\A\s*%%(?P<name>[\w.-]+)")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell: its 1-based position among all cells, its index in the JSON, its source."""
+
+    number: int
+    index: int
+    source: str
+    worksheet: int | None = None  # nbformat 3 only
+
+
+@dataclass(frozen=True)
+class Notebook:
+    cells: tuple[Cell, ...]
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Where a cell's text sits in the joined text: rows ``start .. start + count - 1``."""
+
+    cell: int
+    start: int
+    count: int
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+
+def _source_text(value: object, number: int) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    raise InputError(f"not a valid notebook: cell {number} has a source that is not text")
+
+
+def _language(metadata: object) -> str | None:
+    if not isinstance(metadata, dict):
+        return None
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        section = metadata.get(key)
+        if isinstance(section, dict) and isinstance(section.get(field_name), str):
+            return str(section[field_name]).lower()
+    return None
+
+
+def parse(data: bytes) -> Notebook:
+    """The code cells of a notebook file's bytes. Raises :class:`InputError` when it is not one."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))  # nbformat: UTF-8 JSON
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not a valid notebook: not UTF-8 text ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        message = f"not a valid notebook: invalid JSON: {exc.msg}"
+        raise InputError(message, exc.lineno, exc.colno) from None
+    if not isinstance(doc, dict):
+        raise InputError("not a valid notebook: the JSON is not an object")
+    raw: list[tuple[int | None, int, object]] = []
+    if isinstance(doc.get("cells"), list):
+        raw = [(None, i, c) for i, c in enumerate(doc["cells"])]
+        source_key = "source"
+    elif isinstance(doc.get("worksheets"), list):  # nbformat 3
+        for w, sheet in enumerate(doc["worksheets"]):
+            cells = sheet.get("cells") if isinstance(sheet, dict) else None
+            if isinstance(cells, list):
+                raw += [(w, i, c) for i, c in enumerate(cells)]
+        source_key = "input"
+    else:
+        raise InputError("not a valid notebook: no 'cells' list")
+    found = []
+    for number, (worksheet, index, cell) in enumerate(raw, start=1):
+        if not isinstance(cell, dict):
+            raise InputError(f"not a valid notebook: cell {number} is not an object")
+        if cell.get("cell_type") != "code":
+            continue
+        text = _source_text(cell.get(source_key, ""), number)
+        found.append(Cell(number=number, index=index, source=text, worksheet=worksheet))
+    return Notebook(cells=tuple(found), language=_language(doc.get("metadata")))
+
+
+def read(path: Path) -> Notebook:
+    """The code cells of the notebook at ``path``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"notebook too large ({size // (1024 * 1024)} MB), skipped")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    return parse(data)
+
+
+# --------------------------------------------------------------------------------------------------
+# Joining cells and mapping rows back
+# --------------------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return _LINES.findall(text)
+
+
+def python_body(cell: Cell) -> bool:
+    """False for a cell magic whose body is not Python (``%%bash``, ``%%writefile``...)."""
+    match = _CELL_MAGIC.match(cell.source)
+    return match is None or match.group("name").lower() in PYTHON_BODY_CELL_MAGICS
+
+
+def cell_text(cell: Cell) -> str:
+    """The cell's source as the analyzer sees it: magics masked, ending with a newline."""
+    from kerasrnnlint.frontends.ipython import mask
+
+    text, _ = mask(cell.source)
+    if text and not text.endswith(("\n", "\r")):
+        text += "\n"
+    return text
+
+
+def join(cells: Sequence[Cell]) -> tuple[str, tuple[_Block, ...]]:
+    """The cells' texts one after another, and where each one starts."""
+    parts: list[str] = []
+    blocks: list[_Block] = []
+    row = 1
+    for cell in cells:
+        text = cell_text(cell)
+        count = len(_lines(text))
+        if count == 0:
+            continue
+        parts.append(text)
+        blocks.append(_Block(cell=cell.number, start=row, count=count))
+        row += count
+    return "".join(parts), tuple(blocks)
+
+
+def _block_of(row: int, blocks: Sequence[_Block]) -> _Block | None:
+    for block in blocks:
+        if block.start <= row < block.start + block.count:
+            return block
+    return None
+
+
+def cell_of(row: int, blocks: Sequence[_Block]) -> tuple[int, int] | None:
+    """``(cell, row inside the cell)`` of a row of the joined text."""
+    block = _block_of(row, blocks)
+    return None if block is None else (block.cell, row - block.start + 1)
+
+
+def _span_in_cell(span: Span, blocks: Sequence[_Block]) -> tuple[int, Span] | None:
+    block = _block_of(span.line, blocks)
+    if block is None:
+        return None
+    shift = block.start - 1
+    end_line = min(span.end_line, block.start + block.count - 1)
+    return block.cell, Span(span.line - shift, span.column, end_line - shift, span.end_column)
+
+
+T = TypeVar("T")
+
+
+def _remap(value: T, blocks: Sequence[_Block], home: int | None) -> T:
+    """A copy of an IR value with every location in cell coordinates.
+
+    ``home`` is the cell of the enclosing layer: an argument's span in another cell is dropped.
+    """
+    result: Any = value
+    if isinstance(value, Location):
+        if value.span is None or value.layer_path:
+            return value
+        moved = _span_in_cell(value.span, blocks)
+        if moved is None:
+            return value
+        result = dataclasses.replace(value, span=moved[1], cell=moved[0])
+    elif isinstance(value, Arg):
+        span = value.span
+        if span is not None:
+            moved = _span_in_cell(span, blocks)
+            span = moved[1] if moved is not None and moved[0] == home else None
+        result = dataclasses.replace(value, span=span)
+    elif isinstance(value, Span):
+        moved = _span_in_cell(value, blocks)
+        result = value if moved is None else moved[1]
+    elif isinstance(value, tuple):
+        result = tuple(_remap(item, blocks, home) for item in value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _remap(getattr(value, f.name), blocks, home)
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        result = dataclasses.replace(value, **changes)
+    return result  # type: ignore[no-any-return]
+
+
+def remap_layer(layer: RecurrentLayer, blocks: Sequence[_Block]) -> RecurrentLayer:
+    span = layer.location.span
+    moved = _span_in_cell(span, blocks) if span is not None else None
+    home = moved[0] if moved is not None else None
+    return _remap(layer, blocks, home)
+
+
+def split_noqa(noqa: NoqaMap, blocks: Sequence[_Block]) -> dict[int, NoqaMap]:
+    """A joined-text suppression map as one map per cell (rows inside the cell)."""
+    per_cell: dict[int, dict[int, frozenset[str] | None]] = {}
+    for row, codes in noqa.items():
+        where = cell_of(row, blocks)
+        if where is not None:
+            per_cell.setdefault(where[0], {})[where[1]] = codes
+    return dict(per_cell)
+
+
+# --------------------------------------------------------------------------------------------------
+# Analysis
+# --------------------------------------------------------------------------------------------------
+
+
+def _parse_error(cell: Cell, path: str) -> InputError | None:
+    from kerasrnnlint.frontends import source
+
+    try:
+        source.analyze(cell_text(cell), path)
+    except InputError as exc:
+        return exc
+    return None
+
+
+def _describe(exc: InputError) -> str:
+    where = f", line {exc.line}" if exc.line is not None else ""
+    return f"{exc.message}{where}"
+
+
+def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
+    """The recurrent layers of a parsed notebook, located by cell."""
+    from kerasrnnlint.engine import may_hold_recurrent_layer
+    from kerasrnnlint.frontends import source
+
+    if notebook.language is not None and not notebook.language.startswith("python"):
+        return FrontendResult(notes=(f"not a Python notebook ({notebook.language}); skipped",))
+    notes: list[str] = []
+    cells = []
+    for cell in notebook.cells:
+        if python_body(cell):
+            cells.append(cell)
+        else:
+            magic = cell.source.lstrip().splitlines()[0]
+            notes.append(f"cell {cell.number} is not Python ({magic}); skipped")
+    while True:
+        text, blocks = join(cells)
+        if not may_hold_recurrent_layer(text.encode("utf-8", "surrogatepass")):
+            return FrontendResult(notes=tuple(notes))
+        try:
+            result = source.analyze(text, path)
+            break
+        except InputError as exc:
+            broken = next(((c, e) for c in cells if (e := _parse_error(c, path)) is not None), None)
+            if broken is None:
+                where = cell_of(exc.line, blocks) if exc.line is not None else None
+                if where is None:
+                    raise
+                col = f":{exc.column}" if exc.column is not None else ""
+                raise InputError(f"{exc.message} (cell {where[0]}, line {where[1]}{col})") from None
+            cell, error = broken
+            notes.append(f"cell {cell.number} does not parse ({_describe(error)}); skipped")
+            cells = [c for c in cells if c is not cell]
+    layers = tuple(remap_layer(layer, blocks) for layer in result.layers)
+    return FrontendResult(
+        layers=layers,
+        noqa={},
+        notes=tuple(notes) + result.notes,
+        cell_noqa=split_noqa(result.noqa, blocks),
+    )
 
 
 def analyze_file(path: Path) -> FrontendResult:
-    raise InputError("notebooks are not supported yet")
+    """The recurrent layers of the notebook at ``path``, located by cell (see the module doc)."""
+    return analyze_notebook(read(Path(path)), str(path))
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing cells back (autofix)
+# --------------------------------------------------------------------------------------------------
+
+
+def _source_lines(text: str) -> list[str]:
+    """A cell source as nbformat stores it: lines with their endings, the last one without."""
+    return _lines(text)
+
+
+def _indent(text: str) -> int | None:
+    match = re.search(r"\A\{\s*?\n([ \t]*)\"", text)
+    if match is None:
+        return None
+    return len(match.group(1).expandtabs(1))
+
+
+def write_cells(path: Path, sources: Mapping[int, str]) -> None:
+    """Write new sources for some code cells (by cell number), atomically.
+
+    Only those cells' ``source`` changes; outputs, metadata and the rest stay as they were. The
+    file keeps its indentation (nbformat writes one space) and its trailing newline.
+    """
+    path = Path(path)
+    raw = path.read_text(encoding="utf-8")
+    doc = json.loads(raw)
+    notebook = parse(raw.encode("utf-8"))
+    by_number = {cell.number: cell for cell in notebook.cells}
+    for number, new in sources.items():
+        cell = by_number.get(number)
+        if cell is None:
+            raise KeyError(f"cell {number} is not a code cell of {path}")
+        if cell.worksheet is None:
+            target = doc["cells"][cell.index]
+            key = "source"
+        else:
+            target = doc["worksheets"][cell.worksheet]["cells"][cell.index]
+            key = "input"
+        target[key] = new if isinstance(target.get(key), str) else _source_lines(new)
+    text = json.dumps(doc, indent=_indent(raw), ensure_ascii=False)
+    if raw.endswith("\n"):
+        text += "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

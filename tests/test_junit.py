@@ -1,0 +1,147 @@
+"""``--output-format junit``: JUnit XML read back with ``xml.etree``: a suite per file, a failing
+test case per finding, a passing one per clean file, an error per input that could not be linted."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+from kerasrnnlint import engine
+from kerasrnnlint.config import Settings
+from kerasrnnlint.engine import FileResult
+from kerasrnnlint.findings import Factor, Finding
+from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
+
+
+def lstm(
+    path: str = "src/model.py",
+    line: int = 3,
+    cell: int | None = None,
+    layer_path: tuple[str, ...] = (),
+) -> RecurrentLayer:
+    saved = bool(layer_path)
+    return RecurrentLayer(
+        cls="LSTM",
+        location=Location(
+            path, span=None if saved else Span(line, 9, line, 35), layer_path=layer_path, cell=cell
+        ),
+        args=(("activation", Arg("relu", span=None if saved else Span(line, 25, line, 31))),),
+    )
+
+
+def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
+    return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))
+
+
+def render(results: list[FileResult]) -> ET.Element:
+    out = io.StringIO()
+    from kerasrnnlint.reporters import ReportContext, get
+
+    get("junit")(results, ReportContext(), out)
+    text = out.getvalue()
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    return ET.fromstring(text.encode("utf-8"))
+
+
+def test_suite_per_file_and_failure_per_finding() -> None:
+    risky = findings_of(lstm(line=3), lstm(line=9))
+    root = render([FileResult("src/model.py", findings=risky), FileResult("src/clean.py")])
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "2", "0")
+    model, clean = root.findall("testsuite")
+    assert model.get("name") == "src/model.py"
+    assert (model.get("tests"), model.get("failures")) == ("2", "2")
+    cases = model.findall("testcase")
+    assert [c.get("name") for c in cases] == ["KRL001 at 3:25", "KRL001 at 9:25"]
+    assert {c.get("classname") for c in cases} == {"src/model.py"}
+    assert cases[0].get("line") == "3"
+    failure = cases[0].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "KRL001"
+    assert (failure.get("message") or "").startswith("[high] LSTM uses unbounded activation")
+    assert (failure.text or "").startswith("src/model.py:3:25: KRL001 [high] ")
+    (passing,) = clean.findall("testcase")
+    assert list(passing) == [] and clean.get("failures") == "0"
+
+
+def test_notebook_cell_and_saved_model_layer_path_show() -> None:
+    root = render(
+        [
+            FileResult("train.ipynb", findings=findings_of(lstm("train.ipynb", 12, cell=4))),
+            FileResult(
+                "model.keras",
+                findings=findings_of(lstm("model.keras", layer_path=("encoder", "lstm_1"))),
+            ),
+        ]
+    )
+    notebook, model = root.findall("testsuite")
+    (case,) = notebook.findall("testcase")
+    assert case.get("name") == "KRL001 at cell 4:12:25"
+    assert case.get("line") is None
+    assert "train.ipynb:cell 4:12:25: KRL001" in (case.findtext("failure") or "")
+    (case,) = model.findall("testcase")
+    assert case.get("name") == "KRL001 at encoder › lstm_1"
+    assert "model.keras › encoder › lstm_1: KRL001" in (case.findtext("failure") or "")
+
+
+def test_input_error_is_a_junit_error_and_notes_go_to_system_out() -> None:
+    root = render(
+        [
+            FileResult("bad.py", error="cannot decode: invalid start byte"),
+            FileResult("nb.ipynb", notes=("cell 2 is not Python (%%bash); skipped",)),
+        ]
+    )
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("2", "1", "0")
+    bad, notebook = root.findall("testsuite")
+    error = bad.find("testcase/error")
+    assert error is not None and error.get("message") == "cannot decode: invalid start byte"
+    assert notebook.findtext("system-out") == "cell 2 is not Python (%%bash); skipped"
+
+
+def test_text_that_xml_cannot_hold_is_replaced_not_fatal() -> None:
+    finding = replace(
+        findings_of(lstm())[0],
+        message="odd \x00 byte & <tag> \x1b[31m",
+        factors=(Factor("learning_rate", "4e-3", "+1"),),
+    )
+    root = render([FileResult("src/model.py", findings=(finding,))])
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == "[high] odd \ufffd byte & <tag> \ufffd[31m"
+    assert "learning_rate = 4e-3: +1" in (failure.text or "")
+
+
+def test_cli_junit_report(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(
+        'from keras.layers import LSTM\nLSTM(8, activation="relu")\n', encoding="utf-8"
+    )
+    (tmp_path / "clean.py").write_text("from keras.layers import GRU\nGRU(4)\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kerasrnnlint",
+            "--select",
+            "KRL001",
+            "--output-format",
+            "junit",
+            "--output-file",
+            "report.xml",
+            "clean.py",
+            "model.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    root = ET.parse(tmp_path / "report.xml").getroot()
+    assert [s.get("name") for s in root.findall("testsuite")] == ["clean.py", "model.py"]
+    assert [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None] == [
+        "KRL001 at 2:20"
+    ]
