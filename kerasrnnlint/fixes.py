@@ -435,7 +435,7 @@ def add_noqa_source(text: str, findings: Iterable[tuple[int, str]]) -> str:
     for number, codes in wanted.items():
         if number > len(lines):
             continue
-        lines[number - 1] = _with_noqa(lines[number - 1], codes)
+        lines[number - 1] = _with_noqa(lines[number - 1], sorted(codes))
     return "".join(lines)
 
 
