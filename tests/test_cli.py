@@ -1,0 +1,378 @@
+"""The command line through real subprocesses: exit codes, text and JSON output, noqa, stdin,
+subcommands, output files, and what a one-file run imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
+RISKY_ROW, RISKY_COL = 3, len("layer = LSTM(64, activation=") + 1  # where "relu" starts
+CLEAN = "from keras.layers import LSTM\n\nlayer = LSTM(64)\n"
+PLAIN = "import os\n\nprint(os.getcwd())\n"
+
+
+def run(
+    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("FORCE_COLOR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kerasrnnlint", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+    )
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def findings_json(stdout: str) -> list[dict[str, object]]:
+    data = json.loads(stdout)
+    assert isinstance(data, list)
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Exit codes
+# --------------------------------------------------------------------------------------------------
+
+
+def test_clean_file_exits_0(tmp_path: Path) -> None:
+    write(tmp_path / "clean.py", CLEAN)
+    proc = run("clean.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings in 1 file checked." in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_risky_file_exits_1_with_finding_line_and_frame(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    proc = run("model.py", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    header = f"model.py:{RISKY_ROW}:{RISKY_COL}: KRL001 [high] "
+    index = next(i for i, line in enumerate(lines) if line.startswith(header))
+    assert "relu" in lines[index]
+    # The code frame: the reported line, then carets under "relu".
+    frame = lines[index + 1 : index + 6]
+    assert any(line.endswith('layer = LSTM(64, activation="relu")') for line in frame)
+    caret = next(line for line in frame if "^" in line)
+    assert caret.index("^") - caret.index("|") - 1 == RISKY_COL
+    assert caret.rstrip().endswith("^^^^^^ KRL001")
+    assert lines[-1].startswith("Found ") and "1 high" in lines[-1] and "in 1 file" in lines[-1]
+
+
+def test_default_path_is_the_working_directory(tmp_path: Path) -> None:
+    write(tmp_path / "pkg" / "model.py", RISKY)
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 1
+    assert f"pkg/model.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
+
+
+def test_exit_zero(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    proc = run("model.py", "--exit-zero", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "KRL001" in proc.stdout
+
+
+def test_fail_on(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    # relu is high: fails at every level.
+    assert run("model.py", "--fail-on", "high", cwd=tmp_path).returncode == 1
+    # KRL101 (cuDNN fallback) is info: it never fails the default --fail-on low.
+    proc = run("model.py", "--select", "KRL101", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    assert "KRL101 [info]" in proc.stdout
+    assert run("model.py", "--select", "KRL101", "--fail-on", "info", cwd=tmp_path).returncode == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    for args in (("--no-such-flag",), ("--fail-on", "severe"), ("--select", "KRL999"), ("-", "x")):
+        proc = run(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert "error" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------------
+
+
+def test_json_output(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    proc = run("model.py", "--output-format", "json", cwd=tmp_path)
+    assert proc.returncode == 1
+    items = findings_json(proc.stdout)
+    krl001 = [item for item in items if item["code"] == "KRL001"]
+    assert len(krl001) == 1
+    item = krl001[0]
+    for key in ("code", "name", "severity", "message", "filename", "location", "end_location"):
+        assert key in item
+    assert item["name"] == "unbounded-activation"
+    assert item["severity"] == "high"
+    assert item["filename"] == "model.py"
+    assert item["layer"] == "LSTM"
+    assert item["location"] == {"row": RISKY_ROW, "column": RISKY_COL}
+    assert item["end_location"] == {"row": RISKY_ROW, "column": RISKY_COL + len('"relu"')}
+    assert isinstance(item["message"], str) and "relu" in item["message"]
+    assert "fix" in item and "factors" in item
+
+
+def test_json_errors_go_to_stderr(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    proc = run("model.py", "missing.py", "--output-format", "json", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert [i["filename"] for i in findings_json(proc.stdout) if i["code"] == "KRL001"] == [
+        "model.py"
+    ]
+    assert "missing.py: error: no such file or directory" in proc.stderr
+
+
+def test_clean_json_is_an_empty_array(tmp_path: Path) -> None:
+    write(tmp_path / "clean.py", CLEAN)
+    proc = run("clean.py", "--output-format", "json", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert findings_json(proc.stdout) == []
+
+
+def test_quiet_statistics_factors_and_no_source(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", RISKY)
+    write(tmp_path / "b.py", RISKY)
+    quiet = run(".", "--quiet", "--select", "KRL001", cwd=tmp_path)
+    assert quiet.returncode == 1
+    assert quiet.stdout.splitlines() == [
+        line for line in quiet.stdout.splitlines() if ": KRL001 [high] " in line
+    ]
+    assert len(quiet.stdout.splitlines()) == 2
+
+    stats = run(".", "--statistics", "--select", "KRL001", cwd=tmp_path)
+    assert stats.returncode == 1
+    assert "2  KRL001  unbounded-activation" in stats.stdout
+    assert "a.py:" not in stats.stdout
+
+    factors = run("a.py", "--show-factors", "--select", "KRL001", cwd=tmp_path)
+    assert "    factor: activation = relu" in factors.stdout
+
+    bare = run("a.py", "--no-show-source", "--select", "KRL001", cwd=tmp_path)
+    assert " | " not in bare.stdout and "^" not in bare.stdout
+    assert f"a.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in bare.stdout
+
+
+def test_show_unknown_lists_unresolved_layers(tmp_path: Path) -> None:
+    source = "from keras.layers import LSTM\nfrom mylib import pick\n\nLSTM(8, activation=pick())\n"
+    write(tmp_path / "m.py", source)
+    proc = run("m.py", "--show-unknown", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    unknown = [line for line in proc.stdout.splitlines() if ": unknown: " in line]
+    assert len(unknown) == 1
+    assert unknown[0].strip().startswith("m.py:4:") and "`activation` not checked" in unknown[0]
+    assert "not checked: none" not in proc.stdout
+    # Without the flag the layer is silently skipped.
+    assert ": unknown: " not in run("m.py", cwd=tmp_path).stdout
+
+
+def test_output_file_is_written_and_summary_printed(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    proc = run("model.py", "--output-format", "json", "--output-file", "out.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    data = findings_json((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert any(item["code"] == "KRL001" for item in data)
+    assert proc.stdout.startswith("Found ") and "out.json" in proc.stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kerasrnnlint-")]
+
+
+def test_colour_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
+    write(tmp_path / "model.py", RISKY)
+    plain = run("model.py", cwd=tmp_path)
+    assert "\x1b[" not in plain.stdout
+    coloured = run("model.py", "--color", "always", cwd=tmp_path)
+    assert "\x1b[" in coloured.stdout
+    assert "KRL001" in coloured.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# Suppression comments, stdin, discovery order, parallel runs
+# --------------------------------------------------------------------------------------------------
+
+MULTILINE = """from keras.layers import LSTM
+
+layer = LSTM({first}
+    64,{second}
+    activation="relu",{third}
+){fourth}
+"""
+
+
+# Built from parts so that this file holds no suppression comment of its own.
+NOQA = "  # " + "noqa"
+
+
+@pytest.mark.parametrize("where", ["first", "second", "third", "fourth"])
+@pytest.mark.parametrize("comment", [NOQA, NOQA + ": KRL001", NOQA + ": KRL001, KRL101"])
+def test_noqa_on_any_line_of_the_call(tmp_path: Path, where: str, comment: str) -> None:
+    slots = {"first": "", "second": "", "third": "", "fourth": ""}
+    slots[where] = comment
+    write(tmp_path / "m.py", MULTILINE.format(**slots))
+    proc = run("m.py", "--select", "KRL001", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    assert "KRL001" not in proc.stdout
+
+
+def test_noqa_for_another_code_does_not_suppress(tmp_path: Path) -> None:
+    slots = {"first": "", "second": "", "third": NOQA + ": KRL002", "fourth": ""}
+    write(tmp_path / "m.py", MULTILINE.format(**slots))
+    proc = run("m.py", "--select", "KRL001", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "m.py:5:" in proc.stdout and "KRL001" in proc.stdout
+
+
+def test_stdin_with_stdin_filename(tmp_path: Path) -> None:
+    proc = run("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=RISKY)
+    assert proc.returncode == 1, proc.stderr
+    assert f"pkg/model.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
+    assert 'layer = LSTM(64, activation="relu")' in proc.stdout  # code frame from stdin text
+    clean = run("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=CLEAN)
+    assert clean.returncode == 0
+    as_json = run("-", "--output-format", "json", cwd=tmp_path, stdin=RISKY)
+    assert {i["filename"] for i in findings_json(as_json.stdout)} == {"<stdin>"}
+
+
+def test_discovery_suffixes_excludes_and_order(tmp_path: Path) -> None:
+    write(tmp_path / "b.py", RISKY)
+    write(tmp_path / "a" / "z.pyi", RISKY)
+    write(tmp_path / "a" / "notes.txt", RISKY)  # not discovered in a directory
+    write(tmp_path / "build" / "gen.py", RISKY)  # default exclude
+    write(tmp_path / "node_modules" / "x.py", RISKY)
+    write(tmp_path / ".venv2" / "pyvenv.cfg", "home = /usr\n")  # a virtualenv by its marker
+    write(tmp_path / ".venv2" / "lib" / "m.py", RISKY)
+    proc = run(".", "--select", "KRL001", "--quiet", cwd=tmp_path)
+    files = [line.split(":", 1)[0] for line in proc.stdout.splitlines()]
+    assert files == ["a/z.pyi", "b.py"]
+    # A file named explicitly is linted whatever its suffix.
+    named = run("a/notes.txt", "--select", "KRL001", "--quiet", cwd=tmp_path)
+    assert named.stdout.startswith("a/notes.txt:3:")
+    # --extend-exclude adds globs; --exclude replaces the defaults.
+    assert "a/z.pyi" not in run(".", "--extend-exclude", "a", "-q", cwd=tmp_path).stdout
+    replaced = run(".", "--exclude", "a", "--select", "KRL001", "-q", cwd=tmp_path)
+    assert "build/gen.py" in replaced.stdout and "a/z.pyi" not in replaced.stdout
+
+
+def test_a_path_named_like_a_subcommand_can_be_linted(tmp_path: Path) -> None:
+    write(tmp_path / "rules" / "m.py", RISKY)
+    for args in (("./rules",), ("check", "rules")):
+        proc = run(*args, "--select", "KRL001", cwd=tmp_path)
+        assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+        assert "rules/m.py:3:" in proc.stdout
+
+
+def test_many_files_in_parallel_keep_their_order(tmp_path: Path) -> None:
+    for i in range(80):
+        write(tmp_path / f"m{i:03d}.py", RISKY if i % 3 == 0 else CLEAN)
+    args = (".", "--select", "KRL001", "--output-format", "json")
+    parallel = run(*args, "--jobs", "2", cwd=tmp_path)
+    serial = run(*args, "--jobs", "1", cwd=tmp_path)
+    assert parallel.returncode == serial.returncode == 1
+    assert parallel.stdout == serial.stdout
+    names = [item["filename"] for item in findings_json(parallel.stdout)]
+    assert names == [f"m{i:03d}.py" for i in range(80) if i % 3 == 0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Subcommands
+# --------------------------------------------------------------------------------------------------
+
+
+def test_rules_lists_every_rule(tmp_path: Path) -> None:
+    proc = run("rules", cwd=tmp_path)
+    assert proc.returncode == 0
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines()[1:]}
+    assert "unbounded-activation" in rows["KRL001"]
+    assert "unbounded-recurrent-activation" in rows["KRL002"]
+    data = json.loads(run("rules", "--output-format", "json", cwd=tmp_path).stdout)
+    assert {"code": "KRL001", "name": "unbounded-activation"}.items() <= data[0].items()
+
+
+@pytest.mark.parametrize("name", ["KRL001", "krl001", "unbounded-activation"])
+def test_explain_prints_the_rule_and_the_risk_model(tmp_path: Path, name: str) -> None:
+    proc = run("explain", name, cwd=tmp_path)
+    assert proc.returncode == 0
+    text = proc.stdout
+    headings = ["What it does", "Why is this bad", "Example", "Use instead", "Severity"]
+    positions = [text.index(heading) for heading in headings]
+    assert positions == sorted(positions)
+    assert "KRL001" in text and 'activation="relu"' in text
+
+
+def test_explain_severity_and_unknown(tmp_path: Path) -> None:
+    severity = run("explain", "severity", cwd=tmp_path)
+    assert severity.returncode == 0 and severity.stdout.startswith("# Severity")
+    assert "What it does" not in severity.stdout
+    unknown = run("explain", "KRL999", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown rule 'KRL999'" in unknown.stderr and "KRL001" in unknown.stderr
+
+
+def test_console_script_and_version(tmp_path: Path) -> None:
+    exe = shutil.which("kerasrnnlint")
+    if exe is None:
+        pytest.skip("console script not installed (pip install -e .)")
+    write(tmp_path / "model.py", RISKY)
+    proc = subprocess.run(
+        [exe, "model.py", "--select", "KRL001"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and "KRL001" in proc.stdout
+    version = run("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("kerasrnnlint ")
+
+
+# --------------------------------------------------------------------------------------------------
+# Start-up cost: what a run imports
+# --------------------------------------------------------------------------------------------------
+
+
+def imported_modules(tmp_path: Path, *args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kerasrnnlint", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    modules = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            modules.add(line.rsplit("|", 1)[1].strip())
+    assert "kerasrnnlint.cli" in modules, proc.stderr[-2000:]
+    return modules
+
+
+def test_a_lint_run_never_imports_tensorflow_and_imports_only_what_it_needs(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "model.py", RISKY)
+    write(tmp_path / "plain.py", PLAIN)
+    risky = imported_modules(tmp_path, "model.py")
+    assert "libcst" in risky
+    for heavy in ("tensorflow", "keras", "rich", "concurrent.futures", "h5py"):
+        assert heavy not in risky, heavy
+    # A file the prefilter rules out is never parsed: no libcst at all.
+    plain = imported_modules(tmp_path, "plain.py")
+    assert "libcst" not in plain and "tensorflow" not in plain

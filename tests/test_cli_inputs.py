@@ -1,0 +1,171 @@
+"""Bad inputs through the real command line: each gives a message naming the file and the cause,
+no traceback, the other files are still reported, and the exit status is 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
+RISKY_ROW, RISKY_COL = 3, len("layer = LSTM(64, activation=") + 1
+
+
+def run(*args: str, cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "kerasrnnlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def assert_reported(proc: subprocess.CompletedProcess[str], name: str, cause: str) -> None:
+    """``name: error: ...cause...`` in the output, the good file still reported, exit 2."""
+    assert "Traceback" not in proc.stdout + proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if line.startswith(f"{name}: error: ")]
+    assert len(errors) == 1, proc.stdout + proc.stderr
+    assert cause.lower() in errors[0].lower(), errors[0]
+    assert f"good.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
+    assert "1 file could not be linted" in proc.stdout.splitlines()[-1]
+    assert proc.returncode == 2
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "good.py").write_text(RISKY, encoding="utf-8")
+    return tmp_path
+
+
+def lint(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run(".", "--select", "KRL001", *extra, cwd=project)
+
+
+# Files that hold a recurrent layer (so the prefilter lets them through) but cannot be linted.
+PYTHON2 = b'from keras.layers import LSTM\nprint "hello"\nLSTM(8, activation="relu")\n'
+BROKEN = b'from keras.layers import LSTM\nlayer = LSTM(8, activation="relu"\n'
+LATIN1_NO_COOKIE = b'from keras.layers import LSTM\nname = "caf\xe9"\nLSTM(8)\n'
+BAD_COOKIE = b"# -*- coding: no-such-codec -*-\nfrom keras.layers import LSTM\nLSTM(8)\n"
+BINARY = b"\x7fELF\x02\x01\x01\x00\x00\x00LSTM\x00\x00\x03\x00"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "cause"),
+    [
+        ("py2.py", PYTHON2, ""),
+        ("broken.py", BROKEN, ""),
+        ("latin.py", LATIN1_NO_COOKIE, "cannot decode as utf-8"),
+        ("cookie.py", BAD_COOKIE, "encoding"),
+        ("blob.py", BINARY, "binary"),
+    ],
+)
+def test_undecodable_or_unparsable_file(project: Path, name: str, data: bytes, cause: str) -> None:
+    (project / name).write_bytes(data)
+    proc = lint(project)
+    assert_reported(proc, name, cause)
+    if name in ("py2.py", "broken.py"):
+        # The parse error names where it is.
+        line = next(x for x in proc.stdout.splitlines() if x.startswith(f"{name}: error: "))
+        assert "line " in line, line
+
+
+def test_huge_file_is_skipped_with_a_message(project: Path) -> None:
+    with open(project / "huge.py", "wb") as handle:
+        handle.write(b"from keras.layers import LSTM\n")
+        chunk = b"# " + b"x" * 1021 + b"\n"
+        for _ in range(10 * 1024 + 16):
+            handle.write(chunk)
+    proc = lint(project)
+    assert_reported(proc, "huge.py", "too large")
+
+
+def test_missing_path(project: Path) -> None:
+    proc = run("good.py", "nothere.py", "--select", "KRL001", cwd=project)
+    assert_reported(proc, "nothere.py", "no such file or directory")
+
+
+def test_fifo_is_not_read(project: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    os.mkfifo(project / "pipe.py")
+    assert_reported(lint(project), "pipe.py", "not a regular file")
+    # Named explicitly too (reading it would block forever).
+    proc = run("good.py", "pipe.py", "--select", "KRL001", cwd=project)
+    assert_reported(proc, "pipe.py", "not a regular file")
+
+
+def test_symlink_loop_is_not_followed(project: Path) -> None:
+    (project / "sub").mkdir()
+    (project / "sub" / "up").symlink_to("..", target_is_directory=True)
+    (project / "self.py").symlink_to("self.py")  # a link to itself: ELOOP
+    proc = lint(project)
+    assert "Traceback" not in proc.stderr
+    assert "sub/up: error: symlink loop" in proc.stdout
+    assert "self.py: error: " in proc.stdout
+    assert proc.stdout.count(f"good.py:{RISKY_ROW}:{RISKY_COL}: KRL001") == 1
+    assert proc.returncode == 2
+
+
+def test_bom_crlf_and_declared_encoding_are_linted_normally(tmp_path: Path) -> None:
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf" + RISKY.encode())
+    (tmp_path / "crlf.py").write_bytes(RISKY.replace("\n", "\r\n").encode())
+    latin = "# -*- coding: latin-1 -*-\n" + RISKY.replace("layer =", "caf\xe9 =")
+    (tmp_path / "latin.py").write_bytes(latin.encode("latin-1"))
+    proc = run(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = {
+        (i["filename"], i["location"]["row"], i["location"]["column"])
+        for i in json.loads(proc.stdout)
+    }
+    assert found == {
+        ("bom.py", RISKY_ROW, RISKY_COL),
+        ("crlf.py", RISKY_ROW, RISKY_COL),
+        ("latin.py", RISKY_ROW + 1, RISKY_COL - len("layer") + len("caf\xe9")),
+    }
+
+
+def drop_file_read_override() -> None:
+    """In the child, before exec: drop root's CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+    capability bounding set, so that file permissions apply to it as to any user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_unreadable_file(project: Path) -> None:
+    secret = project / "secret.py"
+    secret.write_text(RISKY, encoding="utf-8")
+    secret.chmod(0o000)
+    preexec: Callable[[], None] | None = None
+    if os.geteuid() == 0:
+        if not sys.platform.startswith("linux"):
+            pytest.skip("root reads every file here")
+        preexec = drop_file_read_override  # root reads everything otherwise
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kerasrnnlint", ".", "--select", "KRL001"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+            preexec_fn=preexec,
+        )
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"cannot drop root's file-read capability here: {exc}")
+    finally:
+        secret.chmod(0o600)
+    assert_reported(proc, "secret.py", "permission denied")

@@ -1,0 +1,221 @@
+"""``[tool.kerasrnnlint]`` in pyproject.toml, and flags over it, through the real command line;
+plus the pure selector and glob functions the configuration is built from."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kerasrnnlint import config
+from kerasrnnlint.findings import Severity
+
+RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
+GATES = 'from keras.layers import GRU\n\nlayer = GRU(64, recurrent_activation="relu")\n'
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kerasrnnlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def codes(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
+    """(file, code) of each finding line of a ``--quiet`` run."""
+    found = []
+    for line in proc.stdout.splitlines():
+        location, _, rest = line.partition(": ")
+        found.append((location.split(":")[0], rest.split(" ")[0]))
+    return found
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
+    (tmp_path / "gates.py").write_text(GATES, encoding="utf-8")
+    return tmp_path
+
+
+def configure(project: Path, body: str) -> None:
+    text = '[project]\nname = "demo"\n\n[tool.kerasrnnlint]\n' + body
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+
+
+def test_select_and_ignore_from_pyproject(project: Path) -> None:
+    configure(project, 'select = ["KRL002"]\n')
+    assert codes(run("-q", cwd=project)) == [("gates.py", "KRL002")]
+    configure(project, 'select = ["KRL0"]\nignore = ["unbounded-recurrent-activation"]\n')
+    assert codes(run("-q", cwd=project)) == [("model.py", "KRL001")]
+    configure(project, 'ignore = ["KRL"]\n')
+    proc = run(cwd=project)
+    assert proc.returncode == 0 and "No findings" in proc.stdout
+
+
+def test_per_file_ignores_and_exclude(project: Path) -> None:
+    (project / "legacy").mkdir()
+    (project / "legacy" / "old.py").write_text(RISKY, encoding="utf-8")
+    (project / "generated").mkdir()
+    (project / "generated" / "gen.py").write_text(RISKY, encoding="utf-8")
+    configure(
+        project,
+        'select = ["KRL001"]\nexclude = ["generated"]\n'
+        '[tool.kerasrnnlint.per-file-ignores]\n"legacy/*.py" = ["KRL001"]\n',
+    )
+    assert codes(run("-q", cwd=project)) == [("model.py", "KRL001")]
+    # extend-exclude keeps the defaults and adds to them.
+    configure(project, 'select = ["KRL001"]\nextend-exclude = ["legacy", "model.py"]\n')
+    assert codes(run("-q", cwd=project)) == [("generated/gen.py", "KRL001")]
+
+
+def test_fail_on_from_pyproject_and_flag_override(project: Path) -> None:
+    configure(project, 'select = ["KRL101"]\nfail-on = "info"\n')
+    assert run(cwd=project).returncode == 1
+    assert run("--fail-on", "low", cwd=project).returncode == 0
+    configure(project, 'select = ["KRL001"]\nfail-on = "high"\n')
+    assert run(cwd=project).returncode == 1
+
+
+def test_flags_override_configuration(project: Path) -> None:
+    configure(project, 'select = ["KRL002"]\nignore = ["KRL101"]\n')
+    assert codes(run("-q", "--select", "KRL001", cwd=project)) == [("model.py", "KRL001")]
+    assert codes(run("-q", "--extend-select", "KRL001", cwd=project)) == [
+        ("gates.py", "KRL002"),
+        ("model.py", "KRL001"),
+    ]
+    assert codes(run("-q", "--ignore", "KRL002", cwd=project)) == []
+    per_file = run(
+        "-q", "--select", "KRL001,KRL002", "--per-file-ignores", "model.py:KRL001", cwd=project
+    )
+    assert codes(per_file) == [("gates.py", "KRL002")]
+    assert codes(run("-q", "--isolated", "--select", "KRL002", cwd=project)) == [
+        ("gates.py", "KRL002")
+    ]
+
+
+def test_nearest_pyproject_upward_and_explicit_config(project: Path) -> None:
+    configure(project, 'select = ["KRL002"]\n')
+    sub = project / "pkg" / "deep"
+    sub.mkdir(parents=True)
+    (sub / "m.py").write_text(RISKY, encoding="utf-8")
+    # Run from inside the tree: the config above applies (KRL001 not selected).
+    proc = run(".", cwd=sub)
+    assert proc.returncode == 0, proc.stdout
+    # The first path decides where to look, not the working directory.
+    other = project.parent / (project.name + "-other")
+    other.mkdir()
+    (other / "pyproject.toml").write_text('[tool.kerasrnnlint]\nselect = ["KRL001"]\n')
+    assert codes(run("-q", str(sub), cwd=other)) == []
+    assert codes(run("-q", "m.py", "--config", str(other / "pyproject.toml"), cwd=sub)) == [
+        ("m.py", "KRL001")
+    ]
+    # --isolated ignores every configuration file.
+    assert ("m.py", "KRL001") in codes(run("-q", "--isolated", "m.py", cwd=sub))
+
+
+def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
+    configure(project, 'select = ["KRL002"]\n')
+    sub = project / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[project]\nname = "inner"\n', encoding="utf-8")
+    (sub / "m.py").write_text(RISKY, encoding="utf-8")
+    assert run(".", cwd=sub).returncode == 0  # the outer table applies (KRL001 not selected)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('selct = ["KRL001"]\n', "unknown key 'selct'"),
+        ('fail-on = "severe"\n', "fail-on"),
+        ('select = "KRL001"\n', "expected a list of strings"),
+        ('select = ["KRL999"]\n', "unknown rule selector 'KRL999'"),
+        ("recurrent-dropout-max-lr = -1\n", "recurrent-dropout-max-lr"),
+        ('recurrent-dropout-max-lr = "fast"\n', "recurrent-dropout-max-lr"),
+        ('per-file-ignores = ["x"]\n', "per-file-ignores"),
+        ("select = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_configuration_exits_2(project: Path, body: str, message: str) -> None:
+    configure(project, body)
+    proc = run(cwd=project)
+    assert proc.returncode == 2, proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "pyproject.toml" in proc.stderr
+    assert message in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_bad_flag_values_exit_2(project: Path) -> None:
+    for args in (
+        ("--recurrent-dropout-max-lr", "zero"),
+        ("--per-file-ignores", "no-colon"),
+        ("--ignore", "KRL9"),
+        ("--config", "missing.toml"),
+    ):
+        proc = run(*args, cwd=project)
+        assert proc.returncode == 2, args
+        assert "error" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_rule_option_and_probe_keys_are_loaded(project: Path) -> None:
+    configure(
+        project,
+        'recurrent-dropout-max-lr = 0.003\nprobe-timeout = 12\nprobe-min-severity = "high"\n',
+    )
+    settings = config.discover_settings(project)
+    assert settings.rule_options.recurrent_dropout_max_lr == 0.003
+    assert settings.probe_timeout == 12.0
+    assert settings.probe_min_severity is Severity.HIGH
+    assert settings.root == str(project)
+    flags = config.Overrides(recurrent_dropout_max_lr="1e-4", fail_on="medium")
+    overridden = config.apply_overrides(settings, flags)
+    assert overridden.rule_options.recurrent_dropout_max_lr == 1e-4
+    assert overridden.fail_on is Severity.MEDIUM
+
+
+# --------------------------------------------------------------------------------------------------
+# The pure pieces
+# --------------------------------------------------------------------------------------------------
+
+
+def test_selectors_are_codes_prefixes_names_or_all() -> None:
+    every = {rule.code for rule in config.ALL_RULES}
+    assert config.resolve_selector("KRL001") == {"KRL001"}
+    assert config.resolve_selector("krl00") >= {"KRL001", "KRL002"}
+    assert config.resolve_selector("KRL") == every
+    assert config.resolve_selector("ALL") == every
+    assert config.resolve_selector("unbounded-recurrent-activation") == {"KRL002"}
+    with pytest.raises(config.ConfigError, match="unknown rule selector"):
+        config.resolve_selector("E501")
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "matches"),
+    [
+        ("pkg/build/x.py", "build", False),  # the last component only, for a bare name
+        ("pkg/build", "build", True),
+        ("pkg/model_pb2.py", "*_pb2.py", True),
+        ("tests/unit/test_x.py", "tests/*", True),
+        ("src/tests/test_x.py", "tests/*.py", True),
+        ("tests/a/b/test_x.py", "tests/**/*.py", True),
+        ("tests/test_x.py", "tests/**/*.py", True),
+        ("src/model.py", "tests/*.py", False),
+    ],
+)
+def test_globs(path: str, pattern: str, matches: bool) -> None:
+    assert config.path_matches(path, pattern) is matches
+
+
+def test_per_file_ignores_are_relative_to_the_project_root(tmp_path: Path) -> None:
+    settings = config.Settings(
+        per_file_ignores=(("legacy/*.py", frozenset({"KRL001"})),), root=str(tmp_path)
+    )
+    assert "KRL001" not in settings.codes_for(str(tmp_path / "legacy" / "old.py"))
+    assert "KRL001" in settings.codes_for(str(tmp_path / "new" / "model.py"))
