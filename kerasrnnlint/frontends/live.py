@@ -1,0 +1,186 @@
+"""Live-model frontend: a built ``keras.Model`` (Keras 3 or tf.keras 2) turned into the IR.
+
+The model's configuration (``model.to_json()``, else ``model.get_config()``) goes through the same
+:mod:`~kerasrnnlint.frontends.model_config` code as a saved file, so a live model and its saved
+file give the same layers and findings. Two things only a live model can add:
+
+- the optimizer it was compiled with (``model.optimizer``, its current configuration);
+- recurrent layers created inside custom (subclassed) layers and models, which no saved
+  configuration shows: the real layer objects are walked for those.
+
+Nothing here imports Keras: it only calls methods of the objects it is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kerasrnnlint.frontends import model_config
+from kerasrnnlint.frontends.base import FrontendResult
+from kerasrnnlint.ir import RECURRENT_CLASSES, Context, Optimizer, RecurrentLayer
+
+ORIGIN = "model config"
+_HOLDERS = ("Bidirectional", "TimeDistributed", "RNN", "StackedRNNCells")
+
+
+@dataclass(frozen=True)
+class LiveLayer:
+    """One recurrent layer of a live model: its IR and the real object (a layer or a cell)."""
+
+    layer: RecurrentLayer
+    obj: Any
+
+
+def model_path(model: Any) -> str:
+    """What findings on a live model show as their file: ``<model my_model>``."""
+    return f"<model {getattr(model, 'name', type(model).__name__)}>"
+
+
+def _jsonable(value: Any) -> Any:
+    """A configuration made plain JSON data (tuples to lists, odd objects to their repr)."""
+    return json.loads(json.dumps(value, default=repr))
+
+
+def _entry(obj: Any) -> dict[str, Any]:
+    """``{"class_name", "config"}`` of a live layer, like a saved configuration entry."""
+    cls = _keras_class(obj) or type(obj).__name__
+    try:
+        config = obj.get_config()
+    except Exception:  # a custom layer without get_config: its name only
+        config = {"name": getattr(obj, "name", cls)}
+    return {"class_name": cls, "module": "keras.layers", "config": _jsonable(config)}
+
+
+def _keras_class(obj: Any) -> str | None:
+    """The recurrent Keras class ``obj`` is (or subclasses), e.g. ``LSTM`` for ``MyLSTM(LSTM)``."""
+    for klass in type(obj).__mro__:
+        module = getattr(klass, "__module__", "") or ""
+        recurrent = klass.__name__ in RECURRENT_CLASSES or klass.__name__ in _HOLDERS
+        if recurrent and module.startswith(("keras", "tf_keras", "tensorflow")):
+            return klass.__name__
+    return None
+
+
+def _document(model: Any) -> dict[str, Any]:
+    with contextlib.suppress(Exception):  # subclassed models may not serialise: fall back
+        document = json.loads(model.to_json())
+        if isinstance(document, dict):
+            return document
+    try:
+        config = _jsonable(model.get_config())
+        return {"class_name": type(model).__name__, "module": None, "config": config}
+    except Exception:
+        return {"class_name": type(model).__name__, "module": None, "registered_name": "?"}
+
+
+def live_optimizer(model: Any) -> Optimizer | None:
+    """The optimizer a live model is compiled with, read from the optimizer object."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    try:
+        config = _jsonable(optimizer.get_config())
+    except Exception:
+        config = {}
+    entry = {"class_name": type(optimizer).__name__, "config": config}
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:  # LossScaleOptimizer
+        with contextlib.suppress(Exception):  # else keep the wrapper's own entry
+            entry = {"class_name": type(inner).__name__, "config": _jsonable(inner.get_config())}
+    return model_config.optimizer_from_config(entry)
+
+
+def children(obj: Any) -> list[Any]:
+    """The direct sub-layers of a layer or model (Keras 3 and tf.keras 2)."""
+    flatten = getattr(obj, "_flatten_layers", None)
+    if callable(flatten):
+        with contextlib.suppress(Exception):  # else the public attributes
+            return list(flatten(include_self=False, recursive=False))
+    found: list[Any] = []
+    for attr in ("layers", "cells"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, list | tuple):
+            found.extend(value)
+    for attr in ("forward_layer", "backward_layer", "layer", "cell"):
+        value = getattr(obj, attr, None)
+        if value is not None and hasattr(value, "name"):
+            found.append(value)
+    return found
+
+
+def find_object(root: Any, layer_path: tuple[str, ...]) -> Any | None:
+    """The live layer (or cell) at a layer path of ``root``."""
+    current = root
+    for name in layer_path:
+        subs = children(current)
+        match = next((c for c in subs if getattr(c, "name", None) == name), None)
+        if match is None:  # tf.keras 2 names a Bidirectional's copy `forward_<name>`
+            forward = getattr(current, "forward_layer", None)
+            if forward is not None and getattr(forward, "name", "") in (name, f"forward_{name}"):
+                match = forward
+            cell = getattr(current, "cell", None)
+            if match is None and cell is not None and getattr(cell, "name", None) == name:
+                match = cell
+        if match is None:
+            return None
+        current = match
+    return current
+
+
+def _hidden(
+    obj: Any, prefix: tuple[str, ...], path: str, optimizer: Optimizer | None, depth: int = 0
+) -> Iterator[RecurrentLayer]:
+    """Recurrent layers created inside a custom layer or model (not in its configuration)."""
+    if depth > 50:
+        return
+    if _keras_class(obj) is not None:
+        yield from model_config.recurrent_layers(
+            _entry(obj), path, prefix[:-1], (), Context(optimizer=optimizer)
+        )
+        return
+    for child in children(obj):
+        name = getattr(child, "name", type(child).__name__)
+        yield from _hidden(child, (*prefix, name), path, optimizer, depth + 1)
+
+
+def analyze_model(model: Any) -> tuple[FrontendResult, list[LiveLayer]]:
+    """The recurrent layers of a live model (with their real objects, for the probe)."""
+    path = model_path(model)
+    document = _document(model)
+    optimizer = live_optimizer(model)
+    analysis = model_config.analyze(document, path, optimizer=optimizer)
+    layers = list(analysis.layers)
+    notes = [n for n in analysis.notes if "custom class" not in n]
+    for layer_path in analysis.opaque:
+        obj = find_object(model, layer_path)
+        if obj is None:
+            continue
+        layers.extend(_hidden(obj, layer_path, path, optimizer))
+    layers = [_live_origin(layer) for layer in layers]
+    live = [LiveLayer(layer, find_object(model, layer.location.layer_path)) for layer in layers]
+    return FrontendResult(layers=tuple(layers), notes=tuple(notes)), live
+
+
+def _live_origin(layer: RecurrentLayer) -> RecurrentLayer:
+    """Arguments read from a live model say so (``model config``, not ``saved config``)."""
+    args = tuple(
+        (key, replace(arg, origin=ORIGIN) if arg.origin == model_config.ORIGIN else arg)
+        for key, arg in layer.args
+    )
+    return replace(layer, args=args)
+
+
+def real_activations(obj: Any) -> tuple[Any, Any]:
+    """The ``activation`` and ``recurrent_activation`` callables of a live recurrent layer."""
+    cell = getattr(obj, "cell", None)
+    holder = cell if cell is not None and hasattr(cell, "activation") else obj
+    activation = getattr(holder, "activation", None)
+    recurrent = getattr(holder, "recurrent_activation", None)
+    return (
+        activation if callable(activation) else None,
+        recurrent if callable(recurrent) else None,
+    )
