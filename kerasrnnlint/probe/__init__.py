@@ -25,6 +25,7 @@ class ProbeOptions:
     min_severity: Severity = Severity.MEDIUM
     cache: bool = True
     python: str | None = None  # interpreter of the child process (default: sys.executable)
+    max_steps: int | None = None  # cap on training steps per run (default: the tier's: 6 / 1000)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class ProbeRequest:
     layer: RecurrentLayer
     code: str | None = None
     fix: Fix | None = None
+    normalize_input: bool = False  # a LayerNormalization in front of the layer in every run
 
 
 @dataclass
@@ -145,7 +146,7 @@ def probe_batch(
     order) and notes for the user (at most one saying how to install TensorFlow)."""
     started = time.monotonic()
     mode = options.mode
-    plans = [_plan(request, mode) for request in requests]
+    plans = [_plan(request, mode, options.max_steps) for request in requests]
     todo = [p for p in plans if p.result is None]
     notes: list[str] = []
     if not todo:
@@ -191,6 +192,7 @@ def probe_batch(
             _store(fresh, jobs, environment)
         outcome_runs.runs.update(fresh.runs)
         outcome_runs.failures.update(fresh.failures)
+        outcome_runs.device = fresh.device
     cached_keys = {job.key for job in jobs.values()} - {job.key for job in needed}
     results = [
         _result(plan, request, outcome_runs, mode, plan.base_key in cached_keys)
@@ -203,9 +205,13 @@ def _missing(mode: str) -> ProbeResult:
     return ProbeResult(verdict="error", tier=mode, message="no result")
 
 
-def _plan(request: ProbeRequest, mode: specs.Mode) -> _Plan:
+def _plan(request: ProbeRequest, mode: specs.Mode, max_steps: int | None) -> _Plan:
     with_producer = request.code == "KRL004"
-    outcome = specs.build_spec(request.layer, mode, with_producer=with_producer)
+    outcome = specs.build_spec(
+        request.layer, mode, with_producer=with_producer, normalize=request.normalize_input
+    )
+    if outcome.spec is not None and max_steps is not None:
+        outcome.spec["max_steps"] = max_steps
     if outcome.spec is None:
         why = outcome.unknown or "cannot be rebuilt"
         return _Plan(result=ProbeResult(verdict="unknown", tier=mode, message=why))
@@ -213,6 +219,10 @@ def _plan(request: ProbeRequest, mode: specs.Mode) -> _Plan:
     fix = request.fix
     if fix is not None and (fix.changes or fix.normalize_input):
         fixed = specs.fix_spec(request.layer, fix, mode, with_producer=with_producer)
+        if fixed.spec is not None and request.normalize_input:
+            fixed.spec["normalize"] = True
+        if fixed.spec is not None and max_steps is not None:
+            fixed.spec["max_steps"] = max_steps
         if fixed.spec is not None and fixed.spec != outcome.spec:
             plan.fix_spec = fixed.spec
     return plan
@@ -400,7 +410,8 @@ def _one_child(
                     outcome.fail(current, "timeout", why)
                     advance()
                 elif not ready:
-                    why = "the probe child did not start in time (importing TensorFlow)"
+                    if not total:
+                        why = "the probe child did not start in time (importing TensorFlow)"
                     for job in pending:
                         outcome.fail((job.key, "base"), "timeout", why)
                 return
