@@ -20,7 +20,7 @@ the factors that set its score (``factors`` in JSON, ``--show-factors`` in text)
 | units (or filters) | >= 256 | +1 |
 | sequence length | >= 256 time steps | +1 |
 | recurrent dropout | > 0 | +1 |
-| input normalisation | fed by an unbounded layer with no normalisation between | +2 |
+| input normalisation | fed by an unbounded layer (not Embedding), nothing normalising | +2 |
 | clipping | clipnorm / clipvalue / global_clipnorm set (weak) | -0.5 |
 
 The activation class is the one of ``recurrent_activation`` for KRL002 (the gates), and the
@@ -62,9 +62,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kerasrnnlint import activations
+from kerasrnnlint import activations, producers
 from kerasrnnlint.findings import Factor, Severity
-from kerasrnnlint.ir import Arg, RecurrentLayer
+from kerasrnnlint.ir import Arg, Producer, RecurrentLayer
 
 # Activation classes. Fast-diverging: relu, elu and linear blew up in ~90% of small probe
 # configurations at lr 4e-3; the others behave like them for large inputs.
@@ -92,6 +92,11 @@ LONG_SEQUENCE_POINTS = 1.0
 RECURRENT_DROPOUT_POINTS = 1.0
 UNBOUNDED_INPUT_POINTS = 2.0
 CLIPPING_POINTS = -0.5
+
+# Producers the tables call unbounded that KRL004 and this model do not count: an Embedding is a
+# trainable lookup table of small vectors (initialised in [-0.05, 0.05]) and the input of nearly
+# every text model; flagging it would flag the canonical Embedding -> LSTM model.
+LOOKUP_PRODUCERS: frozenset[str] = frozenset({"Embedding"})
 
 HIGH_AT = 4.0
 MEDIUM_AT = 2.0
@@ -200,11 +205,20 @@ def dropout_factor(layer: RecurrentLayer) -> list[tuple[float, Factor]]:
     return [(RECURRENT_DROPOUT_POINTS, Factor("recurrent_dropout", f"{rate:g}", "+1"))]
 
 
-def input_factor(layer: RecurrentLayer) -> list[tuple[float, Factor]]:
+def unnormalised_input(layer: RecurrentLayer) -> Producer | None:
+    """The unbounded producer feeding the layer with no normalisation between, if visible."""
     producer = layer.context.producer
-    if producer is None or producer.kind != "unbounded":
+    if producer is None or producer.kind != "unbounded" or producer.cls in LOOKUP_PRODUCERS:
+        return None
+    return producer
+
+
+def input_factor(layer: RecurrentLayer) -> list[tuple[float, Factor]]:
+    producer = unnormalised_input(layer)
+    if producer is None:
         return []
-    what = producer.cls + (f"({producer.activation})" if producer.activation else "")
+    shown = producer.activation and producer.cls not in producers.ACTIVATION_LAYERS
+    what = producer.cls + (f"({producer.activation})" if shown else "")
     return [(UNBOUNDED_INPUT_POINTS, Factor("input", f"unnormalised {what}", "+2"))]
 
 

@@ -3,11 +3,14 @@
 ## What it does
 Flags a recurrent layer whose input comes from a layer with an unbounded output (a relu, elu or
 linear ``Conv1D``/``Dense``/``SeparableConv``/``DepthwiseConv``, an ``Activation('relu')``, a
-``ReLU``/``LeakyReLU``/``ELU``/``PReLU`` layer, an ``Embedding``) with no ``BatchNormalization``,
-``LayerNormalization``, ``GroupNormalization`` or ``UnitNormalization`` between. Pass-through layers
+``ReLU``/``LeakyReLU``/``ELU``/``PReLU`` layer, a merge of such outputs) with no
+``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization`` or ``UnitNormalization``
+between. Pass-through layers
 (Dropout, SpatialDropout1D, GaussianNoise, pooling, Reshape, Permute, Masking, padding, cropping,
 RepeatVector, Flatten inside TimeDistributed) are looked through. The message names the producing
-layer and where it is. The model input itself is not flagged: its scale is not visible.
+layer and where it is. The model input itself is not flagged (its scale is not visible), and
+neither is an ``Embedding``: a trainable lookup table of small vectors, the input of nearly every
+text model.
 
 ## Why is this bad?
 The input enters every gate at every step through ``x W``. An unbounded producer can hand the
@@ -41,22 +44,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasrnnlint import producers
 from kerasrnnlint.findings import Fix, Severity, Violation
 from kerasrnnlint.ir import Location, Producer, RecurrentLayer
 from kerasrnnlint.rules._rule import Rule, RuleOptions
+from kerasrnnlint.severity import unnormalised_input
 
 FIX = Fix(title="add LayerNormalization() in front", normalize_input=True, safe=False)
 
-# Classes whose ``activation`` is what makes them unbounded (the others are unbounded by kind).
-_WITH_ACTIVATION = ("Dense", "EinsumDense", "Conv", "Convolution", "Separable", "Depthwise")
-
-
 def describe_producer(producer: Producer) -> str:
-    """``Conv1D(activation='relu')``, ``Dense (linear)``, ``ReLU``."""
+    """``Conv1D(activation='relu')``, ``Activation('elu')``, ``ReLU``."""
     name = f" `{producer.name}`" if producer.name else ""
-    if producer.cls == "Activation" or producer.cls.startswith(_WITH_ACTIVATION):
-        act = producer.activation or "linear"
-        text = f"{producer.cls}(activation={act!r})"
+    if producer.cls == "Activation":
+        text = f"Activation({producer.activation!r})"
+    elif producer.activation and producer.cls not in producers.ACTIVATION_LAYERS:
+        text = f"{producer.cls}(activation={producer.activation!r})"
     else:
         text = producer.cls
     return text + name
@@ -76,8 +78,8 @@ def describe_location(location: Location | None, layer: RecurrentLayer) -> str:
 
 
 def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
-    producer = layer.context.producer
-    if producer is None or producer.kind != "unbounded":
+    producer = unnormalised_input(layer)
+    if producer is None:
         return
     yield Violation(
         message=(

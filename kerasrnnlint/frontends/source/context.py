@@ -1,22 +1,1360 @@
-"""The training context of each layer found in a module (what feeds it, input shape, optimizer).
+"""The training context of each recurrent layer found in a module, from source alone.
 
-Owned by the training-context work (issue 3); this is the interface the analyzer calls.
-``found`` pairs each layer with the ``cst.Call`` of its outermost wrapper call (or the layer call
-itself when unwrapped), see :mod:`.analyzer`; ``resolver`` answers what any expression names or
-evaluates to, see :mod:`.resolver`.
+For each layer the analyzer found, :func:`attach_context` fills in :class:`ir.Context`: the layer
+that feeds it (after looking through pass-through layers, classified with
+:func:`kerasrnnlint.producers.classify` like the saved-model frontend does), the input shape
+(sequence length T and features F) when it is visible, and the optimizer of the model that contains
+it when that model is compiled in the same module. What is not visible stays None: never a guess.
+
+How: a small abstract interpreter walks the module's statements in order, once, without running
+anything. It tracks a handful of symbolic values: Keras layer objects (a constructor call), symbolic
+tensors (``Input(...)`` or a layer applied to a tensor), models (``Sequential``, ``Model(inputs,
+outputs)``, instances of local ``keras.Model``/``Layer`` subclasses), optimizers and learning-rate
+schedules, lists, local functions and classes. That covers every way real code wires a model:
+
+- ``Sequential([...])`` lists and ``model.add(...)`` chains (a rebound receiver is a new model);
+- functional chains ``x = Conv1D(...)(x); x = LSTM(...)(x)`` and ``Model(inputs, outputs)``;
+- layers kept in variables and applied later, lists of layers applied in a ``for`` loop;
+- subclassed models and layers (``self.rnn = ...`` in ``__init__``, used in ``call``);
+- Bidirectional / TimeDistributed / RNN(cell) wrappers, models nested in models;
+- builder functions (``def build(): ...; model = build(); model.compile(...)``).
+
+Both branches of an ``if`` are followed (a name bound differently in them holds both values), loops
+with an unknown iterable run their body twice (so a layer fed by the previous iteration is seen),
+and every function, method and class that the module never calls is run once on its own, so a
+model built in a function nobody calls in this module still gets its producers and input shape.
+A layer applied more than once (a loop, a shared layer, a nested model) keeps the riskiest
+producer, the longest visible sequence and the optimizer with the highest learning rate.
+Work is bounded (:data:`BUDGET` statements per module), so a pathological module cannot stall a run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 import libcst as cst
 
+from kerasrnnlint import activations, producers
+from kerasrnnlint.frontends.source import imports
 from kerasrnnlint.frontends.source.resolver import Resolver
-from kerasrnnlint.ir import RecurrentLayer
+from kerasrnnlint.ir import (
+    DEFAULT_LEARNING_RATES,
+    POSITIONAL_PARAMS,
+    RECURRENT_CLASSES,
+    Arg,
+    ArgValue,
+    Context,
+    Optimizer,
+    Producer,
+    ProducerKind,
+    RecurrentLayer,
+)
+
+# Statements (and expressions) the interpreter may evaluate per module, and call depth.
+BUDGET = 20_000
+MAX_DEPTH = 12
+MAX_CALLS_PER_FUNCTION = 16
+MAX_ALTERNATIVES = 8
+
+OPTIMIZERS: frozenset[str] = frozenset(DEFAULT_LEARNING_RATES) | {"LossScaleOptimizer", "Muon"}
+# ``compile(optimizer="adam")``: Keras's string identifiers.
+OPTIMIZER_STRINGS: dict[str, str] = {name.lower(): name for name in DEFAULT_LEARNING_RATES}
+# ``compile()`` without an optimizer uses this (Keras 2 and 3).
+COMPILE_DEFAULT_OPTIMIZER = "RMSprop"
+SCHEDULES: frozenset[str] = frozenset(
+    {
+        "ExponentialDecay",
+        "InverseTimeDecay",
+        "PolynomialDecay",
+        "CosineDecay",
+        "CosineDecayRestarts",
+        "PiecewiseConstantDecay",
+    }
+)
+MODEL_CLASSES: frozenset[str] = frozenset({"Model", "Functional"})
+MERGE_CLASSES: frozenset[str] = frozenset(
+    {"Add", "Concatenate", "Multiply", "Average", "Maximum", "Minimum", "Subtract", "Dot"}
+)
+# ``keras.layers.concatenate([a, b])`` and friends: the functional forms of the merge layers.
+MERGE_FUNCTIONS: dict[str, str] = {name.lower(): name for name in MERGE_CLASSES}
+# Layers that keep (timesteps, features).
+SHAPE_KEEPING: frozenset[str] = (
+    producers.NORMALIZING
+    | frozenset(producers.ACTIVATION_LAYERS)
+    | frozenset(
+        {
+            "Activation",
+            "Dropout",
+            "SpatialDropout1D",
+            "GaussianNoise",
+            "GaussianDropout",
+            "AlphaDropout",
+            "ActivityRegularization",
+            "Masking",
+            "Identity",
+        }
+    )
+)
+POOLING_1D: frozenset[str] = frozenset(
+    {"MaxPooling1D", "MaxPool1D", "AveragePooling1D", "AvgPool1D"}
+)
+CONV_1D: frozenset[str] = frozenset(
+    {"Conv1D", "Convolution1D", "SeparableConv1D", "SeparableConvolution1D", "DepthwiseConv1D"}
+)
+# Position of ``activation`` among the positional parameters of the affine layers (Keras 3).
+ACTIVATION_POSITION: dict[str, int] = {
+    "Dense": 1,
+    "Conv1D": 7,
+    "Conv2D": 7,
+    "Conv3D": 7,
+    "Convolution1D": 7,
+    "Convolution2D": 7,
+    "Convolution3D": 7,
+    "SeparableConv1D": 7,
+    "SeparableConv2D": 7,
+    "DepthwiseConv1D": 6,
+    "DepthwiseConv2D": 6,
+}
+# Riskiest first when one layer is fed in several ways.
+KIND_RISK: dict[ProducerKind, int] = {
+    "unbounded": 4,
+    "unknown": 3,
+    "bounded": 2,
+    "normalizing": 1,
+    "input": 0,
+}
+
+
+class Exhausted(Exception):
+    """The module used up the interpreter's budget."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Symbolic values
+# --------------------------------------------------------------------------------------------------
+
+
+class Sym:
+    """A value the interpreter tracks."""
+
+
+@dataclass(eq=False)
+class Unknown(Sym):
+    why: str = ""
+
+
+@dataclass(eq=False)
+class Scalar(Sym):
+    arg: Arg
+
+
+@dataclass(eq=False)
+class Items(Sym):
+    """A list or tuple literal (or a comprehension: its element, once)."""
+
+    items: list[Sym]
+
+
+@dataclass(eq=False)
+class Alternatives(Sym):
+    """A name bound differently on different paths (``if``/``else``, several returns)."""
+
+    options: list[Sym]
+
+
+@dataclass(eq=False)
+class Frame:
+    env: dict[str, Sym]
+    parent: Frame | None
+    returns: list[Sym] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class LayerObj(Sym):
+    """A Keras layer constructor call; ``inner`` holds wrapped layers and cells."""
+
+    cls: str
+    node: cst.Call
+    frame: Frame
+    inner: list[LayerObj] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class InputSource:
+    node: cst.Call | None  # the ``Input(...)`` call, or the first layer's call (``input_shape=``)
+
+
+@dataclass(eq=False)
+class Application:
+    """A layer applied to input tensors: where a recurrent layer learns what feeds it."""
+
+    layer: LayerObj
+    inputs: list[Sym]
+    optimizers: list[Optimizer] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Tensor(Sym):
+    source: InputSource | Application | None  # None: a tensor from an operation not followed
+    timesteps: int | None = None
+    features: int | None = None
+
+
+@dataclass(eq=False)
+class ModelBase(Sym):
+    optimizers: list[Optimizer | None] = field(default_factory=list)
+    apps: list[Application] = field(default_factory=list)  # layers applied inside the model
+
+
+@dataclass(eq=False)
+class SequentialModel(ModelBase):
+    layers: list[Sym] = field(default_factory=list)
+    start: Tensor | None = None
+    output: Sym | None = None
+
+
+@dataclass(eq=False)
+class FunctionalModel(ModelBase):
+    inputs: Sym = field(default_factory=Unknown)
+    outputs: Sym = field(default_factory=Unknown)
+
+
+@dataclass(eq=False)
+class ClassObj(Sym):
+    node: cst.ClassDef
+    frame: Frame
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    is_model: bool = False
+
+
+@dataclass(eq=False)
+class Instance(ModelBase):
+    cls: ClassObj | None = None
+    attrs: dict[str, Sym] = field(default_factory=dict)
+    called: bool = False
+
+
+@dataclass(eq=False)
+class FunctionObj(Sym):
+    node: cst.FunctionDef
+    frame: Frame
+    owner: ClassObj | None = None
+
+
+@dataclass(eq=False)
+class BoundMethod(Sym):
+    function: FunctionObj
+    instance: Instance
+
+
+@dataclass(eq=False)
+class OptimizerObj(Sym):
+    optimizer: Optimizer
+
+
+@dataclass(eq=False)
+class ScheduleObj(Sym):
+    initial: Arg
+    cls: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def argument(
+    call: cst.Call, keyword: str, position: int | None = None
+) -> cst.BaseExpression | None:
+    """The expression passed as ``keyword=`` or at ``position`` (when positions are certain)."""
+    index = 0
+    certain = True
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        elif arg.star:
+            certain = False
+        else:
+            if certain and position is not None and index == position:
+                return arg.value
+            index += 1
+    return None
+
+
+def has_star_kwargs(call: cst.Call) -> bool:
+    return any(arg.star for arg in call.args)
+
+
+def expand(value: Sym) -> list[Sym]:
+    """The options of a value (one, unless it is :class:`Alternatives`)."""
+    return list(value.options) if isinstance(value, Alternatives) else [value]
+
+
+def alternatives(values: Sequence[Sym]) -> Sym:
+    options: list[Sym] = []
+    for value in values:
+        for option in expand(value):
+            if not any(option is seen for seen in options):
+                options.append(option)
+    if not options:
+        return Unknown("no value")
+    if len(options) == 1:
+        return options[0]
+    return Alternatives(options[:MAX_ALTERNATIVES])
+
+
+def integer(arg: Arg) -> int | None:
+    value = arg.value
+    if arg.known and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def number(arg: Arg) -> float | None:
+    value = arg.value
+    if arg.known and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def shape_dims(arg: Arg) -> tuple[int | None, int | None]:
+    """(timesteps, features) of an input ``shape`` tuple without the batch dimension."""
+    value = arg.value
+    if not arg.known or not isinstance(value, tuple) or not value:
+        return None, None
+    dims = [v if isinstance(v, int) and not isinstance(v, bool) else None for v in value]
+    if len(dims) == 1:
+        return None, dims[0]
+    return dims[0], dims[-1]
+
+
+def canonical_activation(arg: Arg, default: str | None = "linear") -> tuple[str | None, bool]:
+    """(canonical name, known) of an activation argument; absent arguments take ``default``."""
+    if not arg.known:
+        return None, False
+    if arg.value is None:
+        return "linear", True
+    if isinstance(arg.value, str):
+        name = activations.canonical(arg.value)
+        return name, name is not None
+    return None, False
+
+
+# --------------------------------------------------------------------------------------------------
+# The interpreter
+# --------------------------------------------------------------------------------------------------
+
+
+class Interpreter:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.budget = BUDGET
+        self.module_frame = Frame({}, None)
+        self.apps_by_node: dict[int, list[Application]] = {}
+        self.collectors: list[list[Application]] = []
+        self.models: list[ModelBase] = []
+        self.functions: list[FunctionObj] = []
+        self.classes: list[ClassObj] = []
+        self.calls_of: dict[int, int] = {}
+        self.active: list[int] = []
+        self.standalone: dict[int, Instance] = {}
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def run(self, module: cst.Module) -> None:
+        self.exec_block(module.body, self.module_frame)
+        self.run_uncalled()
+        self.attach_optimizers()
+
+    def tick(self) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise Exhausted
+
+    def run_uncalled(self) -> None:
+        """Run what the module defines but never runs: functions, methods, instances' ``call``."""
+        for function in list(self.functions):
+            if self.calls_of.get(id(function.node), 0) == 0 and function.owner is None:
+                self.invoke(function, [], {}, None)
+        for cls in list(self.classes):
+            instance = self.standalone_instance(cls)
+            for name, node in cls.methods.items():
+                if name == "__init__" or self.calls_of.get(id(node), 0):
+                    continue
+                if name == "call":
+                    self.call_instance(instance, [self.model_input(cls)], {})
+                else:
+                    self.invoke(FunctionObj(node, cls.frame, cls), [], {}, instance)
+        for model in list(self.models):
+            if isinstance(model, Instance) and not model.called and model.cls is not None:
+                self.call_instance(model, [self.model_input(model.cls)], {})
+
+    def model_input(self, cls: ClassObj) -> Sym:
+        return Tensor(InputSource(None)) if cls.is_model else Tensor(None)
+
+    def standalone_instance(self, cls: ClassObj) -> Instance:
+        key = id(cls.node)
+        if key not in self.standalone:
+            self.standalone[key] = self.instantiate(cls, [], {})
+        return self.standalone[key]
+
+    # -- statements -------------------------------------------------------------------------------
+
+    def exec_block(self, body: Sequence[cst.CSTNode], frame: Frame) -> None:
+        for statement in body:
+            self.exec_statement(statement, frame)
+
+    def exec_suite(self, suite: cst.BaseSuite, frame: Frame) -> None:
+        if isinstance(suite, cst.IndentedBlock | cst.SimpleStatementSuite):
+            self.exec_block(suite.body, frame)
+
+    def exec_statement(self, node: cst.CSTNode, frame: Frame) -> None:
+        self.tick()
+        if isinstance(node, cst.SimpleStatementLine):
+            self.exec_block(node.body, frame)
+        elif isinstance(node, cst.Assign):
+            value = self.eval(node.value, frame)
+            for target in node.targets:
+                self.assign(target.target, value, frame)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value, frame), frame)
+        elif isinstance(node, cst.AugAssign):
+            self.eval(node.value, frame)
+            self.assign(node.target, Unknown("augmented assignment"), frame)
+        elif isinstance(node, cst.Expr):
+            self.eval(node.value, frame)
+        elif isinstance(node, cst.Return):
+            value = self.eval(node.value, frame) if node.value is not None else Scalar(Arg(None))
+            frame.returns.append(value)
+        elif isinstance(node, cst.If):
+            self.exec_if(node, frame)
+        elif isinstance(node, cst.For):
+            self.exec_for(node, frame)
+        elif isinstance(node, cst.While):
+            for _ in range(2):
+                self.exec_suite(node.body, frame)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                self.eval(item.item, frame)
+                if item.asname is not None:
+                    self.assign(item.asname.name, Unknown("`with ... as`"), frame)
+            self.exec_suite(node.body, frame)
+        elif isinstance(node, cst.Try | cst.TryStar):
+            self.exec_suite(node.body, frame)
+            if node.orelse is not None:
+                self.exec_suite(node.orelse.body, frame)
+            if node.finalbody is not None:
+                self.exec_suite(node.finalbody.body, frame)
+        elif isinstance(node, cst.FunctionDef):
+            function = FunctionObj(node, frame)
+            self.functions.append(function)
+            frame.env[node.name.value] = function
+        elif isinstance(node, cst.ClassDef):
+            self.define_class(node, frame)
+
+    def exec_if(self, node: cst.If, frame: Frame) -> None:
+        self.eval(node.test, frame)
+        before = dict(frame.env)
+        frame.env = dict(before)
+        self.exec_suite(node.body, frame)
+        after_body = frame.env
+        frame.env = dict(before)
+        if isinstance(node.orelse, cst.If):
+            self.exec_if(node.orelse, frame)
+        elif isinstance(node.orelse, cst.Else):
+            self.exec_suite(node.orelse.body, frame)
+        after_else = frame.env
+        merged: dict[str, Sym] = {}
+        for name in after_body.keys() | after_else.keys():
+            a = after_body.get(name, before.get(name))
+            b = after_else.get(name, before.get(name))
+            if a is None or b is None:
+                merged[name] = a or b or Unknown()
+            else:
+                merged[name] = a if a is b else alternatives([a, b])
+        frame.env = merged
+
+    def exec_for(self, node: cst.For, frame: Frame) -> None:
+        iterable = self.eval(node.iter, frame)
+        if isinstance(iterable, Items) and iterable.items:
+            for item in iterable.items:
+                self.assign(node.target, item, frame)
+                self.exec_suite(node.body, frame)
+        else:
+            for _ in range(2):
+                self.assign(node.target, Unknown("loop variable"), frame)
+                self.exec_suite(node.body, frame)
+        if node.orelse is not None:
+            self.exec_suite(node.orelse.body, frame)
+
+    def define_class(self, node: cst.ClassDef, frame: Frame) -> None:
+        cls = ClassObj(node, frame)
+        for base in node.bases:
+            keras = self.resolver.keras_class(base.value)
+            if keras in ("Model", "Sequential", "Functional"):
+                cls.is_model = True
+            local = self.eval(base.value, frame)
+            if isinstance(local, ClassObj):
+                cls.is_model = cls.is_model or local.is_model
+                for name, method in local.methods.items():
+                    cls.methods.setdefault(name, method)
+        own: dict[str, cst.FunctionDef] = {}
+        if isinstance(node.body, cst.IndentedBlock):
+            for statement in node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    own[statement.name.value] = statement
+        cls.methods.update(own)
+        self.classes.append(cls)
+        frame.env[node.name.value] = cls
+
+    def assign(self, target: cst.BaseExpression, value: Sym, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            frame.env[target.value] = value
+        elif isinstance(target, cst.Attribute):
+            for receiver in expand(self.eval(target.value, frame)):
+                if isinstance(receiver, Instance):
+                    receiver.attrs[target.attr.value] = value
+        elif isinstance(target, cst.Tuple | cst.List):
+            elements = [e.value for e in target.elements]
+            if isinstance(value, Items) and len(value.items) == len(elements):
+                for element, item in zip(elements, value.items, strict=True):
+                    self.assign(element, item, frame)
+            else:
+                # ``out, h, c = LSTM(..., return_state=True)(x)``: every part comes from the layer.
+                part = value if isinstance(value, Tensor) else Unknown("unpacked value")
+                for element in elements:
+                    self.assign(element, part, frame)
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, Unknown("starred"), frame)
+
+    # -- expressions ------------------------------------------------------------------------------
+
+    def lookup(self, name: str, frame: Frame) -> Sym | None:
+        current: Frame | None = frame
+        while current is not None:
+            if name in current.env:
+                return current.env[name]
+            current = current.parent
+        return None
+
+    def eval(self, node: cst.BaseExpression, frame: Frame) -> Sym:
+        self.tick()
+        if isinstance(node, cst.Name):
+            found = self.lookup(node.value, frame)
+            return found if found is not None else Scalar(self.resolver.value(node))
+        if isinstance(node, cst.Call):
+            return self.eval_call(node, frame)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(self.eval(node.value, frame), node.attr.value)
+        if isinstance(node, cst.List | cst.Tuple):
+            items: list[Sym] = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    inner = self.eval(element.value, frame)
+                    if not isinstance(inner, Items):
+                        return Unknown("unpacking")
+                    items.extend(inner.items)
+                else:
+                    items.append(self.eval(element.value, frame))
+            return Items(items)
+        if isinstance(node, cst.ListComp | cst.GeneratorExp):
+            return Items([self.eval(node.elt, frame)])
+        if isinstance(node, cst.Subscript):
+            return self.subscript(node, frame)
+        if isinstance(node, cst.IfExp):
+            self.eval(node.test, frame)
+            return alternatives([self.eval(node.body, frame), self.eval(node.orelse, frame)])
+        if isinstance(node, cst.BinaryOperation):
+            return self.binary(node, frame)
+        if isinstance(node, cst.NamedExpr):
+            value = self.eval(node.value, frame)
+            self.assign(node.target, value, frame)
+            return value
+        if isinstance(node, cst.Await):
+            return self.eval(node.expression, frame)
+        return Scalar(self.resolver.value(node))
+
+    def binary(self, node: cst.BinaryOperation, frame: Frame) -> Sym:
+        left = self.eval(node.left, frame)
+        right = self.eval(node.right, frame)
+        if isinstance(left, Scalar) and isinstance(right, Scalar):
+            if left.arg.known and right.arg.known:
+                from kerasrnnlint.frontends.source import values
+
+                result = values.arithmetic(node.operator, left.arg.value, right.arg.value)
+                if result is not values.NOT_COMPUTED:
+                    return Scalar(Arg(result))  # type: ignore[arg-type]
+            return Scalar(Arg.unknown("expression"))
+        if (
+            isinstance(left, Items)
+            and isinstance(right, Items)
+            and isinstance(node.operator, cst.Add)
+        ):
+            return Items([*left.items, *right.items])
+        if isinstance(left, Tensor | Alternatives) or isinstance(right, Tensor | Alternatives):
+            return Tensor(None)  # ``x + skip``: an operation the interpreter does not follow
+        return Unknown("expression")
+
+    def subscript(self, node: cst.Subscript, frame: Frame) -> Sym:
+        base = self.eval(node.value, frame)
+        if isinstance(base, Items) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index):
+                position = integer(self.scalar(index.value, frame))
+                if position is not None and -len(base.items) <= position < len(base.items):
+                    return base.items[position]
+        if isinstance(base, Tensor):
+            return Tensor(None)
+        if isinstance(base, Scalar):
+            return Scalar(self.resolver.value(node))
+        return Unknown("subscript")
+
+    def scalar(self, node: cst.BaseExpression, frame: Frame) -> Arg:
+        """The plain value of an expression (a number, string, tuple of them), or unknown."""
+        return self.to_arg(self.eval(node, frame))
+
+    def to_arg(self, value: Sym) -> Arg:
+        if isinstance(value, Scalar):
+            return value.arg
+        if isinstance(value, Items):
+            parts = [self.to_arg(item) for item in value.items]
+            if all(part.known for part in parts):
+                return Arg(tuple(part.value for part in parts))
+        return Arg.unknown("not a plain value")
+
+    def attribute(self, receiver: Sym, name: str) -> Sym:
+        if isinstance(receiver, Instance):
+            if name in receiver.attrs:
+                return receiver.attrs[name]
+            if receiver.cls is not None and name in receiver.cls.methods:
+                function = FunctionObj(receiver.cls.methods[name], receiver.cls.frame, receiver.cls)
+                return BoundMethod(function, receiver)
+        if isinstance(receiver, Alternatives):
+            return alternatives([self.attribute(option, name) for option in receiver.options])
+        return Unknown(f"attribute `{name}`")
+
+    # -- calls ------------------------------------------------------------------------------------
+
+    def eval_call(self, node: cst.Call, frame: Frame) -> Sym:
+        func = node.func
+        keras = self.resolver.keras_class(func)
+        if keras is not None and not isinstance(self.local_callee(func, frame), FunctionObj):
+            return self.construct(keras, node, frame)
+        merge = self.merge_function(func)
+        if merge is not None:
+            layer = LayerObj(merge, node, frame)
+            return self.apply(layer, self.call_input(node, frame))
+        if isinstance(func, cst.Attribute):
+            receiver = self.eval(func.value, frame)
+            handled = self.method(receiver, func.attr.value, node, frame)
+            if handled is not None:
+                return handled
+            callee = self.attribute(receiver, func.attr.value)
+        else:
+            callee = self.eval(func, frame)
+        return self.call(callee, node, frame)
+
+    def local_callee(self, func: cst.BaseExpression, frame: Frame) -> Sym | None:
+        return self.lookup(func.value, frame) if isinstance(func, cst.Name) else None
+
+    def merge_function(self, func: cst.BaseExpression) -> str | None:
+        qualified = self.resolver.qualified_name(func)
+        if not qualified:
+            return None
+        name = imports.normalize(qualified)
+        module, _, last = name.rpartition(".")
+        if module == "keras.layers" and last in MERGE_FUNCTIONS:
+            return MERGE_FUNCTIONS[last]
+        return None
+
+    def call_args(self, node: cst.Call, frame: Frame) -> tuple[list[Sym], dict[str, Sym]]:
+        positional: list[Sym] = []
+        keywords: dict[str, Sym] = {}
+        for arg in node.args:
+            value = self.eval(arg.value, frame)
+            if arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            elif arg.star == "*" and isinstance(value, Items):
+                positional.extend(value.items)
+            elif not arg.star:
+                positional.append(value)
+        return positional, keywords
+
+    def call_input(self, node: cst.Call, frame: Frame) -> Sym:
+        expr = argument(node, "inputs", 0)
+        return self.eval(expr, frame) if expr is not None else Unknown("no input")
+
+    def call(self, callee: Sym, node: cst.Call, frame: Frame) -> Sym:
+        if isinstance(callee, Alternatives):
+            return alternatives([self.call(option, node, frame) for option in callee.options])
+        if isinstance(callee, LayerObj | SequentialModel | FunctionalModel):
+            return self.apply_any(callee, self.call_input(node, frame))
+        positional, keywords = self.call_args(node, frame)
+        if isinstance(callee, Instance):
+            return self.call_instance(callee, positional, keywords)
+        if isinstance(callee, ClassObj):
+            return self.instantiate(callee, positional, keywords)
+        if isinstance(callee, FunctionObj):
+            return self.invoke(callee, positional, keywords, None)
+        if isinstance(callee, BoundMethod):
+            return self.invoke(callee.function, positional, keywords, callee.instance)
+        if any(isinstance(v, Tensor) for v in [*positional, *keywords.values()]):
+            return Tensor(None)  # ``tf.expand_dims(x, -1)``, ``ops.concatenate(...)``
+        return Unknown("call")
+
+    def apply_any(self, callee: Sym, inputs: Sym) -> Sym:
+        """Apply a layer or a model to a tensor (or to a list of tensors)."""
+        if isinstance(callee, LayerObj):
+            return self.apply(callee, inputs)
+        if isinstance(callee, SequentialModel):
+            return self.chain(callee, inputs, record=False)
+        if isinstance(callee, FunctionalModel):
+            for collector in self.collectors:
+                collector.extend(self.functional_apps(callee))
+            return callee.outputs
+        if isinstance(callee, Instance):
+            return self.call_instance(callee, [inputs], {})
+        if isinstance(callee, Alternatives):
+            return alternatives([self.apply_any(option, inputs) for option in callee.options])
+        return Tensor(None)
+
+    def method(self, receiver: Sym, name: str, node: cst.Call, frame: Frame) -> Sym | None:
+        """``model.add``, ``model.compile``, ``model.build``; None when not one of these."""
+        options = [option for option in expand(receiver) if isinstance(option, ModelBase)]
+        if not options:
+            return None
+        if name == "add" and any(isinstance(o, SequentialModel) for o in options):
+            expr = argument(node, "layer", 0)
+            layer = self.eval(expr, frame) if expr is not None else Unknown("nothing added")
+            for option in options:
+                if isinstance(option, SequentialModel):
+                    self.add(option, layer)
+            return Scalar(Arg(None))
+        if name == "compile":
+            optimizer = self.compile_optimizer(node, frame)
+            for option in options:
+                option.optimizers.extend(optimizer)
+            return Scalar(Arg(None))
+        if name == "build":
+            expr = argument(node, "input_shape", 0)
+            shape = self.scalar(expr, frame) if expr is not None else Arg.unknown("no shape")
+            value = shape.value
+            if shape.known and isinstance(value, tuple) and len(value) >= 2:
+                timesteps, features = shape_dims(Arg(value[1:]))
+            else:
+                timesteps, features = None, None
+            start = Tensor(InputSource(node), timesteps, features)
+            for option in options:
+                if isinstance(option, SequentialModel):
+                    option.start = start
+                    self.chain(option, start, record=True)
+                elif isinstance(option, Instance):
+                    self.call_instance(option, [start], {})
+            return Scalar(Arg(None))
+        return None
+
+    # -- constructing Keras objects ----------------------------------------------------------------
+
+    def construct(self, cls: str, node: cst.Call, frame: Frame) -> Sym:
+        if cls == "Sequential":
+            return self.sequential(node, frame)
+        if cls in MODEL_CLASSES:
+            return self.functional(node, frame)
+        if cls == "Input":
+            return self.input_tensor(node, frame)
+        if cls in OPTIMIZERS:
+            return self.optimizer(cls, node, frame)
+        if cls in SCHEDULES:
+            return self.schedule(cls, node, frame)
+        layer = LayerObj(cls, node, frame)
+        for keyword, position in WRAPPED.get(cls, ()):
+            expr = argument(node, keyword, position)
+            if expr is None:
+                continue
+            for value in expand(self.eval(expr, frame)):
+                parts = value.items if isinstance(value, Items) else [value]
+                for part in parts:
+                    for option in expand(part):
+                        if isinstance(option, LayerObj):
+                            layer.inner.append(option)
+        return layer
+
+    def input_tensor(self, node: cst.Call, frame: Frame) -> Tensor:
+        for keyword, position, drop in (
+            ("shape", 0, 0),
+            ("batch_shape", None, 1),
+            ("batch_input_shape", None, 1),
+        ):
+            expr = argument(node, keyword, position)
+            if expr is None:
+                continue
+            arg = self.scalar(expr, frame)
+            if drop and arg.known and isinstance(arg.value, tuple):
+                arg = Arg(arg.value[drop:])
+            return Tensor(InputSource(node), *shape_dims(arg))
+        return Tensor(InputSource(node))
+
+    def sequential(self, node: cst.Call, frame: Frame) -> SequentialModel:
+        model = SequentialModel()
+        self.models.append(model)
+        expr = argument(node, "layers", 0)
+        if expr is not None:
+            value = self.eval(expr, frame)
+            for item in value.items if isinstance(value, Items) else [value]:
+                self.add(model, item)
+        return model
+
+    def functional(self, node: cst.Call, frame: Frame) -> Sym:
+        inputs = argument(node, "inputs", 0)
+        outputs = argument(node, "outputs", 1)
+        if inputs is None and outputs is None:
+            return Unknown("model without inputs/outputs")
+        model = FunctionalModel(
+            inputs=self.eval(inputs, frame) if inputs is not None else Unknown(),
+            outputs=self.eval(outputs, frame) if outputs is not None else Unknown(),
+        )
+        self.models.append(model)
+        return model
+
+    def layer_arg(self, layer: LayerObj, name: str, position: int | None = None) -> Arg | None:
+        """The value of a layer's argument; None when absent (and no ``**`` could set it)."""
+        expr = argument(layer.node, name, position)
+        if expr is not None:
+            return self.scalar(expr, layer.frame)
+        for arg in layer.node.args:
+            if arg.star == "**":
+                view = self.resolver.dict_items(arg.value)
+                item = view.get(name) if view is not None else None
+                if item is not None:
+                    return self.resolver.value(item.value, item.scope)
+                if view is None or view.open:
+                    return Arg.unknown("may be set by `**`")
+        return None
+
+    # -- sequential models ------------------------------------------------------------------------
+
+    def sequential_start(self, layer: LayerObj) -> Tensor | None:
+        """The input a first layer declares: ``input_shape=``, ``batch_input_shape=``,
+        ``input_dim=``/``input_length=`` (Keras 2), or an ``InputLayer``."""
+        shape = self.layer_arg(layer, "input_shape")
+        if layer.cls == "InputLayer":
+            shape = shape or self.layer_arg(layer, "shape", 0)
+        if shape is not None:
+            return Tensor(InputSource(layer.node), *shape_dims(shape))
+        batch = self.layer_arg(layer, "batch_input_shape") or self.layer_arg(layer, "batch_shape")
+        if batch is not None and batch.known and isinstance(batch.value, tuple):
+            return Tensor(InputSource(layer.node), *shape_dims(Arg(batch.value[1:])))
+        dim = self.layer_arg(layer, "input_dim")
+        length = self.layer_arg(layer, "input_length")
+        if dim is not None or length is not None or layer.cls == "InputLayer":
+            return Tensor(
+                InputSource(layer.node),
+                integer(length) if length is not None else None,
+                integer(dim) if dim is not None else None,
+            )
+        return None
+
+    def add(self, model: SequentialModel, item: Sym) -> None:
+        """``model.add(item)`` (and each item of ``Sequential([...])``): apply it to the output."""
+        for option in expand(item):
+            if not model.layers and model.start is None:
+                if isinstance(option, Tensor):
+                    model.start = model.output = option
+                    continue
+                if isinstance(option, LayerObj):
+                    model.start = self.sequential_start(option)
+                    if option.cls == "InputLayer":
+                        model.output = model.start
+                        continue
+            if model.start is None:
+                model.start = Tensor(InputSource(None))
+            if model.output is None:
+                model.output = model.start
+            model.layers.append(option)
+            collected: list[Application] = []
+            self.collectors.append(collected)
+            try:
+                model.output = self.apply_any(option, model.output)
+            finally:
+                self.collectors.pop()
+            model.apps.extend(collected)
+            for collector in self.collectors:
+                collector.extend(collected)
+
+    def chain(self, model: SequentialModel, start: Sym, record: bool) -> Sym:
+        """Apply the model's layers in order from ``start``; returns the output."""
+        collected: list[Application] = []
+        self.collectors.append(collected)
+        try:
+            current = start
+            for layer in model.layers:
+                current = self.apply_any(layer, current)
+        finally:
+            self.collectors.pop()
+        for collector in self.collectors:
+            collector.extend(collected)
+        if record:
+            model.apps = collected
+            model.output = current
+        else:
+            model.apps.extend(collected)
+        return current
+
+    def functional_apps(self, model: FunctionalModel) -> list[Application]:
+        """Every layer application between the model's outputs and its inputs."""
+        found: list[Application] = []
+        seen: set[int] = set()
+        stack = list(expand(model.outputs))
+        while stack:
+            value = stack.pop()
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, Items):
+                stack.extend(value.items)
+            elif isinstance(value, Alternatives):
+                stack.extend(value.options)
+            elif isinstance(value, Tensor) and isinstance(value.source, Application):
+                found.append(value.source)
+                stack.extend(value.source.inputs)
+        return found
+
+    # -- layers applied to tensors ----------------------------------------------------------------
+
+    def apply(self, layer: LayerObj, inputs: Sym) -> Tensor:
+        parts = inputs.items if isinstance(inputs, Items) else [inputs]
+        app = Application(layer, list(parts))
+        for node in self.nodes_of(layer):
+            self.apps_by_node.setdefault(id(node), []).append(app)
+        for collector in self.collectors:
+            collector.append(app)
+        timesteps, features = self.propagate(layer, parts[0] if parts else Unknown())
+        return Tensor(app, timesteps, features)
+
+    def nodes_of(self, layer: LayerObj) -> Iterator[cst.Call]:
+        yield layer.node
+        for inner in layer.inner:
+            yield from self.nodes_of(inner)
+
+    # -- subclassed models, functions -------------------------------------------------------------
+
+    def instantiate(
+        self, cls: ClassObj, positional: list[Sym], keywords: dict[str, Sym]
+    ) -> Instance:
+        instance = Instance(cls=cls)
+        self.models.append(instance)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.invoke(FunctionObj(init, cls.frame, cls), positional, keywords, instance)
+        return instance
+
+    def call_instance(
+        self, instance: Instance, positional: list[Sym], keywords: dict[str, Sym]
+    ) -> Sym:
+        if instance.cls is None or "call" not in instance.cls.methods:
+            return Tensor(None)
+        instance.called = True
+        collected: list[Application] = []
+        self.collectors.append(collected)
+        try:
+            function = FunctionObj(instance.cls.methods["call"], instance.cls.frame, instance.cls)
+            result = self.invoke(function, positional, keywords, instance)
+        finally:
+            self.collectors.pop()
+        instance.apps.extend(collected)
+        for collector in self.collectors:
+            collector.extend(collected)
+        return result
+
+    def invoke(
+        self,
+        function: FunctionObj,
+        positional: list[Sym],
+        keywords: dict[str, Sym],
+        instance: Instance | None,
+    ) -> Sym:
+        key = id(function.node)
+        count = self.calls_of.get(key, 0)
+        if count >= MAX_CALLS_PER_FUNCTION or len(self.active) >= MAX_DEPTH or key in self.active:
+            return Unknown("call not followed")
+        self.calls_of[key] = count + 1
+        # Methods see the module (and enclosing functions), not the class body.
+        frame = Frame({}, function.frame)
+        params = function.node.params
+        ordered = [*params.posonly_params, *params.params]
+        if instance is not None and ordered:
+            frame.env[ordered[0].name.value] = instance
+            ordered = ordered[1:]
+        given = list(positional)
+        for index, param in enumerate([*ordered, *params.kwonly_params]):
+            name = param.name.value
+            if given and index < len(ordered):
+                frame.env[name] = given.pop(0)
+            elif name in keywords:
+                frame.env[name] = keywords[name]
+            elif param.default is not None:
+                frame.env[name] = self.eval(param.default, function.frame)
+            else:
+                frame.env[name] = Unknown(f"parameter `{name}`")
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                frame.env[star.name.value] = Unknown("`*args`/`**kwargs`")
+        self.active.append(key)
+        try:
+            self.exec_suite(function.node.body, frame)
+        finally:
+            self.active.pop()
+        return alternatives(frame.returns) if frame.returns else Scalar(Arg(None))
+
+    # -- optimizers -------------------------------------------------------------------------------
+
+    def compile_optimizer(self, node: cst.Call, frame: Frame) -> list[Optimizer | None]:
+        expr = argument(node, "optimizer", 0)
+        if expr is None:
+            if has_star_kwargs(node):
+                return [None]
+            return [
+                Optimizer(
+                    COMPILE_DEFAULT_OPTIMIZER,
+                    DEFAULT_LEARNING_RATES[COMPILE_DEFAULT_OPTIMIZER],
+                    origin="default of compile()",
+                    location=self.resolver.location(node),
+                )
+            ]
+        found: list[Optimizer | None] = []
+        for option in expand(self.eval(expr, frame)):
+            found.append(self.as_optimizer(option, expr))
+        return found
+
+    def as_optimizer(self, value: Sym, expr: cst.BaseExpression) -> Optimizer | None:
+        if isinstance(value, OptimizerObj):
+            return value.optimizer
+        if isinstance(value, Scalar) and value.arg.known and isinstance(value.arg.value, str):
+            cls = OPTIMIZER_STRINGS.get(value.arg.value.lower())
+            if cls is not None:
+                return Optimizer(
+                    cls,
+                    DEFAULT_LEARNING_RATES[cls],
+                    origin=f"{value.arg.value!r} (Keras default learning rate)",
+                    location=self.resolver.location(expr),
+                )
+        return None
+
+    def optimizer(self, cls: str, node: cst.Call, frame: Frame) -> Sym:
+        if cls == "LossScaleOptimizer":
+            expr = argument(node, "inner_optimizer", 0)
+            inner = self.eval(expr, frame) if expr is not None else Unknown()
+            return inner if isinstance(inner, OptimizerObj) else Unknown("inner optimizer")
+        expr = argument(node, "learning_rate", 0) or argument(node, "lr")
+        learning_rate: float | None
+        if expr is None:
+            learning_rate = DEFAULT_LEARNING_RATES.get(cls)
+            origin = "Keras default learning rate"
+        else:
+            value = self.eval(expr, frame)
+            if isinstance(value, ScheduleObj):
+                learning_rate = number(value.initial)
+                origin = f"initial rate of {value.cls}"
+            else:
+                learning_rate = number(self.to_arg(value))
+                origin = "literal" if learning_rate is not None else "learning rate not visible"
+        clip: dict[str, float | None] = {}
+        for name in ("clipnorm", "clipvalue", "global_clipnorm"):
+            clip_expr = argument(node, name)
+            clip[name] = number(self.scalar(clip_expr, frame)) if clip_expr is not None else None
+        return OptimizerObj(
+            Optimizer(
+                cls,
+                learning_rate,
+                clipnorm=clip["clipnorm"],
+                clipvalue=clip["clipvalue"],
+                global_clipnorm=clip["global_clipnorm"],
+                origin=origin,
+                location=self.resolver.location(node),
+            )
+        )
+
+    def schedule(self, cls: str, node: cst.Call, frame: Frame) -> ScheduleObj:
+        if cls == "PiecewiseConstantDecay":
+            expr = argument(node, "values", 1)
+            values = self.scalar(expr, frame) if expr is not None else Arg.unknown("no values")
+            if values.known and isinstance(values.value, tuple) and values.value:
+                first = values.value[0]
+                if isinstance(first, int | float) and not isinstance(first, bool):
+                    return ScheduleObj(Arg(first), cls)
+            return ScheduleObj(Arg.unknown("values not visible"), cls)
+        expr = argument(node, "initial_learning_rate", 0)
+        initial = self.scalar(expr, frame) if expr is not None else Arg.unknown("not given")
+        return ScheduleObj(initial, cls)
+
+    def attach_optimizers(self) -> None:
+        for model in self.models:
+            known = [o for o in model.optimizers if o is not None]
+            if not known:
+                continue
+            apps = model.apps
+            if isinstance(model, FunctionalModel):
+                apps = self.functional_apps(model)
+            for app in apps:
+                app.optimizers.extend(known)
+
+    # -- shapes -----------------------------------------------------------------------------------
+
+    def propagate(self, layer: LayerObj, inputs: Sym) -> tuple[int | None, int | None]:
+        """(timesteps, features) of the layer's output, when the layer and its input tell."""
+        shapes = [o for o in expand(inputs) if isinstance(o, Tensor)]
+        if not shapes:
+            return None, None
+        timesteps = (
+            shapes[0].timesteps if all(s.timesteps == shapes[0].timesteps for s in shapes) else None
+        )
+        features = (
+            shapes[0].features if all(s.features == shapes[0].features for s in shapes) else None
+        )
+        target = layer
+        if layer.cls == "TimeDistributed" and layer.inner:
+            target = layer.inner[0]
+            if target.cls == "Dense":
+                units = self.layer_arg(target, "units", 0)
+                return timesteps, integer(units) if units is not None else None
+            return (timesteps, None) if target.cls not in SHAPE_KEEPING else (timesteps, features)
+        cls = target.cls
+        if cls in SHAPE_KEEPING:
+            return timesteps, features
+        if cls == "Dense":
+            units = self.layer_arg(target, "units", 0)
+            return timesteps, integer(units) if units is not None else None
+        if cls in CONV_1D:
+            return self.conv_shape(target, timesteps, features)
+        if cls in POOLING_1D:
+            return self.pool_shape(target, timesteps), features
+        if cls == "RepeatVector":
+            n = self.layer_arg(target, "n", 0)
+            return (integer(n) if n is not None else None), features
+        if cls in RECURRENT_CLASSES or cls in ("Bidirectional", "RNN"):
+            return self.recurrent_shape(target, timesteps)
+        return None, None
+
+    def conv_shape(
+        self, layer: LayerObj, timesteps: int | None, features: int | None
+    ) -> tuple[int | None, int | None]:
+        depthwise = layer.cls == "DepthwiseConv1D"
+        offset = -1 if depthwise else 0
+        if depthwise:
+            multiplier = self.layer_arg(layer, "depth_multiplier", 3)
+            m = 1 if multiplier is None else integer(multiplier)
+            out_features = features * m if features is not None and m is not None else None
+        else:
+            filters = self.layer_arg(layer, "filters", 0)
+            out_features = integer(filters) if filters is not None else None
+        fmt = self.layer_arg(layer, "data_format", 4 + offset)
+        if fmt is not None and fmt.value != "channels_last":
+            return None, None
+        kernel = self.layer_arg(layer, "kernel_size", 1 + offset)
+        strides = self.layer_arg(layer, "strides", 2 + offset)
+        padding = self.layer_arg(layer, "padding", 3 + offset)
+        dilation = self.layer_arg(layer, "dilation_rate", 5 + offset)
+        k = first_int(kernel)
+        s = 1 if strides is None else first_int(strides)
+        d = 1 if dilation is None else first_int(dilation)
+        pad = "valid" if padding is None else (padding.value if padding.known else None)
+        if timesteps is None or k is None or s is None or d is None or pad is None or s < 1:
+            return None, out_features
+        if pad in ("same", "causal"):
+            return -(-timesteps // s), out_features
+        span = d * (k - 1) + 1
+        return (max(0, (timesteps - span) // s + 1)), out_features
+
+    def pool_shape(self, layer: LayerObj, timesteps: int | None) -> int | None:
+        size = self.layer_arg(layer, "pool_size", 0)
+        strides = self.layer_arg(layer, "strides", 1)
+        padding = self.layer_arg(layer, "padding", 2)
+        p = 2 if size is None else first_int(size)
+        s = p if strides is None or strides.value is None else first_int(strides)
+        pad = "valid" if padding is None else (padding.value if padding.known else None)
+        if timesteps is None or p is None or s is None or s < 1 or pad is None:
+            return None
+        if pad == "same":
+            return -(-timesteps // s)
+        return max(0, (timesteps - p) // s + 1)
+
+    def recurrent_shape(
+        self, layer: LayerObj, timesteps: int | None
+    ) -> tuple[int | None, int | None]:
+        outer = layer
+        while layer.cls in ("Bidirectional", "RNN") and layer.inner:
+            layer = layer.inner[-1] if layer.cls == "RNN" else layer.inner[0]
+        sequences = self.layer_arg(outer, "return_sequences")
+        if outer is not layer and outer.cls == "Bidirectional":
+            sequences = self.layer_arg(layer, "return_sequences")
+        units_arg = self.layer_arg(layer, "units", 0)
+        units = integer(units_arg) if units_arg is not None else None
+        if outer.cls == "Bidirectional" and units is not None:
+            mode = self.layer_arg(outer, "merge_mode", 1)
+            if mode is None or mode.value == "concat":
+                units *= 2
+            elif not mode.known or mode.value is None:
+                units = None
+        if sequences is not None and sequences.known and sequences.value is True:
+            return timesteps, units
+        return None, units
+
+    # -- what feeds a layer -----------------------------------------------------------------------
+
+    def producer(self, value: Sym, depth: int = 0) -> Producer | None:
+        """The layer that feeds a tensor, looking through pass-through layers."""
+        if depth > 64:
+            return None
+        if isinstance(value, Alternatives):
+            return riskiest([self.producer(option, depth + 1) for option in value.options])
+        if not isinstance(value, Tensor) or value.source is None:
+            return None
+        source = value.source
+        if isinstance(source, InputSource):
+            location = self.resolver.location(source.node) if source.node is not None else None
+            return Producer("InputLayer", "input", location=location)
+        layer = source.layer
+        target = layer
+        if layer.cls == "TimeDistributed" and layer.inner:
+            target = layer.inner[0]
+        cls = target.cls
+        if cls in producers.PASS_THROUGH:
+            return self.producer(source.inputs[0], depth + 1) if source.inputs else None
+        if cls in MERGE_CLASSES:
+            return self.merge_producer(target, source.inputs, depth)
+        location = self.resolver.location(target.node)
+        name_arg = self.layer_arg(target, "name")
+        name = name_arg.value if name_arg is not None and isinstance(name_arg.value, str) else None
+        activation, known = self.producer_activation(target)
+        if cls in RECURRENT_CLASSES or cls in ("Bidirectional", "RNN"):
+            kind: ProducerKind
+            if not known:
+                kind = "unknown"
+            else:
+                kind = "bounded" if activations.is_bounded(activation) else "unbounded"
+        elif cls == "ReLU" and self.bounded_relu(target):
+            kind = "bounded"
+        else:
+            kind = producers.classify(cls, activation, known)
+        return Producer(cls, kind, activation=activation, location=location, name=name)
+
+    def producer_activation(self, layer: LayerObj) -> tuple[str | None, bool]:
+        cls = layer.cls
+        if cls in producers.ACTIVATION_LAYERS:
+            return producers.ACTIVATION_LAYERS[cls], True
+        if cls == "Activation":
+            arg = self.layer_arg(layer, "activation", 0)
+            return canonical_activation(arg) if arg is not None else (None, False)
+        if cls in ("Bidirectional", "RNN") and layer.inner:
+            inner = layer.inner[-1] if cls == "RNN" else layer.inner[0]
+            return self.producer_activation(inner)
+        if cls == "StackedRNNCells" and layer.inner:
+            return self.producer_activation(layer.inner[-1])
+        if cls in RECURRENT_CLASSES:
+            arg = self.layer_arg(layer, "activation", POSITIONAL_PARAMS[cls].index("activation"))
+            return canonical_activation(arg) if arg is not None else ("tanh", True)
+        if cls in producers.AFFINE:
+            arg = self.layer_arg(layer, "activation", ACTIVATION_POSITION.get(cls))
+            if arg is None and has_star_kwargs(layer.node):
+                return None, False
+            return canonical_activation(arg) if arg is not None else ("linear", True)
+        return None, True
+
+    def bounded_relu(self, layer: LayerObj) -> bool:
+        """``ReLU(max_value=6)`` is bounded."""
+        arg = self.layer_arg(layer, "max_value", 0)
+        return arg is not None and number(arg) is not None
+
+    def merge_producer(self, layer: LayerObj, inputs: list[Sym], depth: int) -> Producer:
+        """A merge is unbounded if an input is (that input is named), bounded if all are."""
+        found = [self.producer(value, depth + 1) for value in inputs]
+        location = self.resolver.location(layer.node)
+        for producer in found:
+            if producer is not None and producer.kind == "unbounded":
+                return producer
+        kinds = {p.kind if p is not None else "unknown" for p in found}
+        if kinds and kinds <= {"bounded", "normalizing"}:
+            return Producer(layer.cls, "bounded", location=location)
+        if kinds == {"input"}:
+            return Producer(layer.cls, "input", location=location)
+        return Producer(layer.cls, "unknown", location=location)
+
+    # -- the context of one layer -----------------------------------------------------------------
+
+    def context(self, call: cst.Call) -> Context | None:
+        apps = self.apps_by_node.get(id(call))
+        if not apps:
+            return None
+        producer = riskiest([self.producer(value) for app in apps for value in app.inputs[:1]])
+        shapes = [
+            option
+            for app in apps
+            for value in app.inputs[:1]
+            for option in expand(value)
+            if isinstance(option, Tensor)
+        ]
+        timesteps = max((s.timesteps for s in shapes if s.timesteps is not None), default=None)
+        features = max((s.features for s in shapes if s.features is not None), default=None)
+        optimizers = [o for app in apps for o in app.optimizers]
+        optimizer = max(optimizers, key=lambda o: o.learning_rate or 0.0, default=None)
+        return Context(producer, timesteps, features, optimizer)
+
+
+# Arguments of each wrapper that hold the wrapped layer(s) or cell(s): (keyword, position).
+WRAPPED: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "Bidirectional": (("layer", 0), ("backward_layer", 3)),
+    "TimeDistributed": (("layer", 0),),
+    "RNN": (("cell", 0),),
+    "StackedRNNCells": (("cells", 0),),
+}
+
+
+def first_int(arg: Arg | None) -> int | None:
+    """An int, or the first element of a tuple of ints (``kernel_size=(3,)``)."""
+    if arg is None or not arg.known:
+        return None
+    value: ArgValue | object = arg.value
+    if isinstance(value, tuple) and value:
+        value = value[0]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def riskiest(found: Sequence[Producer | None]) -> Producer | None:
+    best: Producer | None = None
+    for producer in found:
+        if producer is None:
+            continue
+        if best is None or KIND_RISK[producer.kind] > KIND_RISK[best.kind]:
+            best = producer
+    return best
 
 
 def attach_context(
     module: cst.Module, resolver: Resolver, found: Sequence[tuple[cst.Call, RecurrentLayer]]
 ) -> list[RecurrentLayer]:
-    return [layer for _, layer in found]
+    """The found layers with their training context (what is not visible stays None).
+
+    ``found`` pairs each layer with the ``cst.Call`` of its outermost wrapper call (or the layer
+    call itself), see :mod:`.analyzer`; contexts are looked up by that node and the layer's own
+    call, so either works.
+    """
+    if not found:
+        return []
+    interpreter = Interpreter(resolver)
+    try:
+        interpreter.run(module)
+    except (Exhausted, RecursionError):
+        interpreter.attach_optimizers()
+    layers = []
+    for call, layer in found:
+        context = interpreter.context(call)
+        layers.append(layer.with_context(context) if context is not None else layer)
+    return layers
+
+
+__all__ = ["attach_context"]
