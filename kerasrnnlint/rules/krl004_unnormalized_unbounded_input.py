@@ -52,6 +52,7 @@ from kerasrnnlint.severity import unnormalised_input
 
 FIX = Fix(title="add LayerNormalization() in front", normalize_input=True, safe=False)
 
+
 def describe_producer(producer: Producer) -> str:
     """``Conv1D(activation='relu')``, ``Activation('elu')``, ``ReLU``."""
     name = f" `{producer.name}`" if producer.name else ""
