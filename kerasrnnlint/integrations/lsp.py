@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -54,6 +54,7 @@ SEVERITIES: dict[Severity, types.DiagnosticSeverity] = {
 }
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -194,12 +195,26 @@ class Linted:
     result: FileResult
 
 
+@dataclass(frozen=True)
+class Request:
+    """A snapshot of a document for work done off the event-loop thread."""
+
+    uri: str
+    version: int | None
+    text: str
+    settings: Settings
+    path: str
+
+
 @dataclass
 class State:
     debounce: float = DEBOUNCE_S
     linted: dict[str, Linted] = field(default_factory=dict)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     settings: dict[Path, Settings] = field(default_factory=dict)
+    fix_cache: dict[tuple[str, str, Span | None], tuple[str, fixes.SourceFix | None]] = field(
+        default_factory=dict
+    )
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="lint")
     )
@@ -252,16 +267,28 @@ class KerasRnnLintServer(LanguageServer):
             return  # closed, or changed again: a newer lint will publish
         self.publish(uri, version, text, result)
 
-    def lint_now(self, uri: str) -> Linted | None:
-        """The findings of the document's current text (re-linted here if they are stale)."""
+    def lint_now(self, request: Request) -> Linted:
+        """The findings of the document's text when the request came (re-linted here, in the
+        worker thread, when the published ones are stale)."""
+        cached = self.state.linted.get(request.uri)
+        if cached is not None and cached.text == request.text:
+            return cached
+        result = lint_text(request.text, request.path, request.settings)
+        return Linted(request.version, request.text, result)
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` in the lint thread (requests stay answered while it works)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.state.executor, function, *args
+        )
+
+    def request(self, uri: str) -> Request | None:
+        """What a request about ``uri`` works on, taken in the event-loop thread."""
         doc = self.workspace.text_documents.get(uri)
         if doc is None:
             return None
-        cached = self.state.linted.get(uri)
-        if cached is not None and cached.text == doc.source:
-            return cached
         settings, path = self.settings_for(doc)
-        return Linted(doc.version, doc.source, lint_text(doc.source, path, settings))
+        return Request(uri, doc.version, doc.source, settings, path)
 
     def publish(self, uri: str, version: int | None, text: str, result: FileResult) -> None:
         self.state.linted[uri] = Linted(version, text, result)
@@ -293,11 +320,26 @@ class KerasRnnLintServer(LanguageServer):
                 found.append((finding, where))
         return found
 
-    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
-        uri = params.text_document.uri
-        linted = self.lint_now(uri)
-        if linted is None:
-            return []
+    def quick_fix(self, uri: str, text: str, finding: Finding) -> fixes.SourceFix | None:
+        """The finding's fix as a libcst edit of ``text``, remembered until the text changes
+        (editors ask for code actions at every cursor move)."""
+        key = (uri, finding.code, finding_span(finding))
+        cached = self.state.fix_cache.get(key)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        try:
+            edited: fixes.SourceFix | None = fixes.fix_source(text, [finding], unsafe=True)
+        except fixes.FixError:
+            edited = None
+        self.state.fix_cache = {k: v for k, v in self.state.fix_cache.items() if v[0] == text}
+        self.state.fix_cache[key] = (text, edited)
+        return edited
+
+    def code_actions(
+        self, params: types.CodeActionParams, request: Request
+    ) -> list[types.CodeAction]:
+        uri = request.uri
+        linted = self.lint_now(request)
         codec = self.workspace.position_codec
         actions = []
         lines = linted.text.splitlines(keepends=True)
@@ -305,10 +347,7 @@ class KerasRnnLintServer(LanguageServer):
             diag = diagnostic(finding, lines, codec)
             fix = finding.fix
             if fix is not None and fix.changes and not fix.normalize_input:
-                try:
-                    edited = fixes.fix_source(linted.text, [finding], unsafe=True)
-                except fixes.FixError:
-                    edited = None
+                edited = self.quick_fix(uri, linted.text, finding)
                 if edited is not None and edited.applied:
                     title = f"Fix {finding.code}: {fix.title}"
                     if not fix.safe:
@@ -337,10 +376,8 @@ class KerasRnnLintServer(LanguageServer):
                 )
         return actions
 
-    def hover(self, params: types.HoverParams) -> types.Hover | None:
-        linted = self.lint_now(params.text_document.uri)
-        if linted is None:
-            return None
+    def hover(self, params: types.HoverParams, request: Request) -> types.Hover | None:
+        linted = self.lint_now(request)
         point = types.Range(params.position, params.position)
         texts, ranges = [], []
         for finding, where in self.findings_at(linted, point):
@@ -420,14 +457,20 @@ def build_server(debounce: float = DEBOUNCE_S) -> KerasRnnLintServer:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
-    def code_action(
+    async def code_action(
         ls: KerasRnnLintServer, params: types.CodeActionParams
     ) -> list[types.CodeAction]:
-        return ls.code_actions(params)
+        request = ls.request(params.text_document.uri)
+        if request is None:
+            return []
+        return await ls.in_worker(ls.code_actions, params, request)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: KerasRnnLintServer, params: types.HoverParams) -> types.Hover | None:
-        return ls.hover(params)
+    async def hover(ls: KerasRnnLintServer, params: types.HoverParams) -> types.Hover | None:
+        request = ls.request(params.text_document.uri)
+        if request is None:
+            return None
+        return await ls.in_worker(ls.hover, params, request)
 
     return server
 
