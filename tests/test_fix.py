@@ -206,6 +206,18 @@ def test_fixed_result_that_would_not_compile_is_not_written(tmp_path: Path) -> N
     assert done.returncode == 1
 
 
+def test_python_exported_from_a_notebook_keeps_its_shell_lines(tmp_path: Path) -> None:
+    source = (
+        "!pip install keras\nfrom keras.layers import LSTM\n%matplotlib inline\n"
+        "x = LSTM(8, activation='relu')\n"
+    )
+    path = tmp_path / "exported.py"
+    path.write_text(source, encoding="utf-8")
+    done = run("--fix", "--unsafe-fixes", "--isolated", "exported.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert path.read_text(encoding="utf-8") == source.replace("'relu'", "'tanh'")
+
+
 def test_notebook_fix_writes_only_the_cell_source(tmp_path: Path) -> None:
     notebook = {
         "cells": [
