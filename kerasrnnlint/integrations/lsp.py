@@ -211,6 +211,7 @@ class State:
     debounce: float = DEBOUNCE_S
     linted: dict[str, Linted] = field(default_factory=dict)
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    tasks: set[asyncio.Future[None]] = field(default_factory=set)
     settings: dict[Path, Settings] = field(default_factory=dict)
     fix_cache: dict[tuple[str, str, Span | None], tuple[str, fixes.SourceFix | None]] = field(
         default_factory=dict
@@ -248,15 +249,17 @@ class KerasRnnLintServer(LanguageServer):
         old = self.state.timers.pop(uri, None)
         if old is not None:
             old.cancel()
-        self.state.timers[uri] = loop.call_later(
-            delay, lambda: asyncio.ensure_future(self.lint_and_publish(uri))
-        )
+        self.state.timers[uri] = loop.call_later(delay, self.start_lint, uri)
+
+    def start_lint(self, uri: str) -> None:
+        task = asyncio.ensure_future(self.lint_and_publish(uri))
+        self.state.tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self.state.tasks.discard)
 
     async def lint_and_publish(self, uri: str) -> None:
         self.state.timers.pop(uri, None)
-        try:
-            doc = self.workspace.get_text_document(uri)
-        except Exception:
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
             return
         version, text = doc.version, doc.source
         settings, path = self.settings_for(doc)
