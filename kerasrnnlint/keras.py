@@ -58,7 +58,8 @@ class LintCallback(keras.callbacks.Callback):  # type: ignore[misc]
     :class:`~kerasrnnlint.findings.Severity`; ``None`` never stops (warnings only).
     ``probe``: probe each recurrent layer in-process with the real layer objects first.
     ``probe_mode`` / ``probe_budget``: passed to :func:`kerasrnnlint.probe_model`.
-    After training starts, ``callback.findings`` holds the findings.
+    After training starts, ``callback.findings`` holds the findings (and ``callback.probes`` the
+    probe of each recurrent layer, with ``probe=True``).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class LintCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self.probe_mode = probe_mode
         self.probe_budget = probe_budget
         self.findings: tuple[Finding, ...] = ()
+        self.probes: tuple[Any, ...] = ()  # kerasrnnlint.api.LayerProbe, with probe=True
 
     def _lint(self) -> list[Finding]:
         from kerasrnnlint import api
@@ -87,6 +89,7 @@ class LintCallback(keras.callbacks.Callback):  # type: ignore[misc]
             mode="replay" if self.probe_mode == "replay" else "stress",
             budget=self.probe_budget,
         )
+        self.probes = tuple(probes)
         return [finding for probe in probes for finding in probe.findings]
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
