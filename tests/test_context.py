@@ -149,6 +149,14 @@ def test_subclassed_model_gets_producer_and_module_level_optimizer() -> None:
     assert after.producer.kind == "bounded"
 
 
+def test_subclass_build_method_and_model_build_shape() -> None:
+    name = "context_subclass.py"
+    ctx = context_at(name, line_of(name, "self.rnns.append(layers.GRU(32"))
+    assert ctx.producer is not None and ctx.producer.cls == "Dense"  # created in build()
+    assert (ctx.timesteps, ctx.features) == (300, 32)  # model.build((None, 300, 8))
+    assert ctx.optimizer is not None and ctx.optimizer.cls == "Adam"
+
+
 def test_wrappers_nesting_and_shapes_through_a_builder_function() -> None:
     name = "context_wrappers.py"
     bi = context_at(name, line_of(name, "layers.Bidirectional(layers.LSTM(32"))

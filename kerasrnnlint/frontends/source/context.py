@@ -233,6 +233,7 @@ class Instance(ModelBase):
     cls: ClassObj | None = None
     attrs: dict[str, Sym] = field(default_factory=dict)
     called: bool = False
+    built: bool = False
 
 
 @dataclass(eq=False)
@@ -722,7 +723,16 @@ class Interpreter:
         return Tensor(None)
 
     def method(self, receiver: Sym, name: str, node: cst.Call, frame: Frame) -> Sym | None:
-        """``model.add``, ``model.compile``, ``model.build``; None when not one of these."""
+        """``model.add``, ``model.compile``, ``model.build``, ``layers.append``; None when not one
+        of these."""
+        if isinstance(receiver, Items) and name in ("append", "extend", "insert"):
+            expr = argument(node, "object", 1 if name == "insert" else 0)
+            value = self.eval(expr, frame) if expr is not None else Unknown()
+            if name == "extend":
+                receiver.items.extend(value.items if isinstance(value, Items) else [Unknown()])
+            else:
+                receiver.items.append(value)
+            return Scalar(Arg(None))
         options = [option for option in expand(receiver) if isinstance(option, ModelBase)]
         if not options:
             return None
@@ -741,9 +751,9 @@ class Interpreter:
         if name == "build":
             expr = argument(node, "input_shape", 0)
             shape = self.scalar(expr, frame) if expr is not None else Arg.unknown("no shape")
-            value = shape.value
-            if shape.known and isinstance(value, tuple) and len(value) >= 2:
-                timesteps, features = shape_dims(Arg(value[1:]))
+            dims = shape.value
+            if shape.known and isinstance(dims, tuple) and len(dims) >= 2:
+                timesteps, features = shape_dims(Arg(dims[1:]))
             else:
                 timesteps, features = None, None
             start = Tensor(InputSource(node), timesteps, features)
@@ -752,6 +762,7 @@ class Interpreter:
                     option.start = start
                     self.chain(option, start, record=True)
                 elif isinstance(option, Instance):
+                    self.build_instance(option, start)
                     self.call_instance(option, [start], {})
             return Scalar(Arg(None))
         return None
@@ -951,11 +962,21 @@ class Interpreter:
             self.invoke(FunctionObj(init, cls.frame, cls), positional, keywords, instance)
         return instance
 
+    def build_instance(self, instance: Instance, shape: Sym) -> None:
+        """Run a subclass's own ``build`` once, as Keras does before the first call."""
+        if instance.built or instance.cls is None:
+            return
+        instance.built = True
+        build = instance.cls.methods.get("build")
+        if build is not None:
+            self.invoke(FunctionObj(build, instance.cls.frame, instance.cls), [shape], {}, instance)
+
     def call_instance(
         self, instance: Instance, positional: list[Sym], keywords: dict[str, Sym]
     ) -> Sym:
         if instance.cls is None or "call" not in instance.cls.methods:
             return Tensor(None)
+        self.build_instance(instance, Unknown("input shape"))
         instance.called = True
         collected: list[Application] = []
         self.collectors.append(collected)
