@@ -104,6 +104,8 @@ def test_rules_describe_every_rule_and_results_point_at_theirs() -> None:
         assert descriptor["help"]["text"] == rule.doc.strip()
         assert descriptor["help"]["markdown"] == rule.doc.strip()
         assert descriptor["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        module = rule.check.__module__.rsplit(".", 1)[-1]
+        assert descriptor["helpUri"].endswith(f"/kerasrnnlint/rules/{module}.py")
     krl001 = driver["rules"][[r.code for r in ALL_RULES].index("KRL001")]
     assert krl001["defaultConfiguration"]["level"] == "error"
     assert "What it does" not in krl001["fullDescription"]["text"]

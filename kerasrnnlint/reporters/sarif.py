@@ -44,6 +44,8 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/kerasrnnlint/kerasrnnlint"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kerasrnnlint/v1"
+# A rule's documentation: its module (the same links as the language server's).
+RULE_DOCS_URL = f"{INFORMATION_URI}/blob/main/kerasrnnlint/rules/{{module}}.py"
 
 LEVELS: dict[Severity, str] = {
     Severity.HIGH: "error",
@@ -78,6 +80,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": full},
         "help": {"text": doc or rule.summary, "markdown": doc or rule.summary},
+        "helpUri": RULE_DOCS_URL.format(module=rule.check.__module__.rsplit(".", 1)[-1]),
         "defaultConfiguration": {"level": level(rule.default_severity)},
         "properties": {"tags": ["reliability", "keras"]},
     }
