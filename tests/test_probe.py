@@ -1,0 +1,289 @@
+"""The probe, with real TensorFlow on CPU: stress-tier verdicts, fix verification, the cache, the
+child process's budgets, TensorFlow missing, the in-process entry point and ``kerasrnnlint probe``.
+
+The stress probes run once, in one child process (module fixture); the other tests reuse their
+cached results where they can, so the whole file stays around a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kerasrnnlint.config import Settings
+from kerasrnnlint.engine import check_layer
+from kerasrnnlint.findings import Finding, Fix, Severity
+from kerasrnnlint.ir import (
+    Arg,
+    ArgValue,
+    Context,
+    Location,
+    Producer,
+    RecurrentLayer,
+    Span,
+)
+from kerasrnnlint.probe import ProbeOptions, ProbeResult, run_probes
+from kerasrnnlint.probe.render import sparkline, text_lines
+from kerasrnnlint.probe.runner import INSTALL_HINT, ProbeRequest, probe_batch
+from kerasrnnlint.rules.krl001_unbounded_activation import FIX as TANH_FIX
+
+UNBOUNDED = ("relu", "elu", "selu", "linear", "gelu")
+BOUNDED = ("tanh", "sigmoid", "relu6")
+
+
+def lstm(activation: str, cls: str = "LSTM", units: int = 64, **args: ArgValue) -> RecurrentLayer:
+    pairs = [("units", Arg(units)), ("activation", Arg(activation))]
+    pairs += [(k, Arg(v)) for k, v in args.items()]
+    return RecurrentLayer(cls, Location("model.py", Span(3, 1, 3, 30)), args=tuple(pairs))
+
+
+@pytest.fixture(scope="module")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    yield home
+    if old is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+PRODUCER_LAYER = RecurrentLayer(
+    "GRU",
+    Location("model.py", Span(9, 1, 9, 20)),
+    args=(("units", Arg(32)),),
+    context=Context(producer=Producer("Conv1D", "unbounded", activation="relu")),
+)
+NORMALIZE_FIX = Fix(title="add LayerNormalization", normalize_input=True)
+
+
+@pytest.fixture(scope="module")
+def stress(cache_home: Path) -> dict[str, ProbeResult]:
+    """Every stress probe of this file, in one batch (one child process)."""
+    requests = {act: ProbeRequest(lstm(act), "KRL001", TANH_FIX) for act in UNBOUNDED + BOUNDED}
+    requests["convlstm1d-relu"] = ProbeRequest(
+        lstm("relu", "ConvLSTM1D", filters=8, kernel_size=3), "KRL001", TANH_FIX
+    )
+    requests["gru-cell-elu"] = ProbeRequest(lstm("elu", "GRUCell"), "KRL001", TANH_FIX)
+    requests["krl004"] = ProbeRequest(PRODUCER_LAYER, "KRL004", NORMALIZE_FIX)
+    results, notes = probe_batch(list(requests.values()), ProbeOptions())
+    assert notes == []
+    return dict(zip(requests, results, strict=True))
+
+
+@pytest.mark.parametrize("activation", UNBOUNDED)
+def test_unbounded_activation_is_confirmed_and_tanh_fix_verified(
+    stress: dict[str, ProbeResult], activation: str
+) -> None:
+    result = stress[activation]
+    assert result.verdict == "confirmed", result
+    assert result.tier == "stress"
+    assert result.step is not None and 1 <= result.step <= 6
+    assert len(result.history) == result.step
+    assert result.fix_verified is True, result.fix_evidence
+    assert "activation='tanh'" in (result.fix_evidence or "")
+    assert result.device == "cpu"
+
+
+@pytest.mark.parametrize("activation", BOUNDED)
+def test_bounded_activation_is_not_reproduced(
+    stress: dict[str, ProbeResult], activation: str
+) -> None:
+    result = stress[activation]
+    assert result.verdict == "not-reproduced", result
+    assert len(result.history) == 6
+    assert result.max_abs_h is not None and result.max_abs_h <= 6.0
+    assert result.fix_verified is None  # a fix is only verified after "confirmed"
+
+
+def test_convlstm_and_cells_are_rebuilt(stress: dict[str, ProbeResult]) -> None:
+    conv = stress["convlstm1d-relu"]
+    assert conv.verdict in ("confirmed", "not-reproduced"), conv.message
+    assert any("ConvLSTM input" in d for d in conv.defaults_used)
+    assert stress["gru-cell-elu"].verdict == "confirmed", stress["gru-cell-elu"].message
+
+
+def test_krl004_probes_the_producer_pair(stress: dict[str, ProbeResult]) -> None:
+    # A relu Conv1D in front of a tanh GRU: h stays bounded by tanh, so the pair is not
+    # reproduced at this size; the result still says what it ran.
+    result = stress["krl004"]
+    assert result.verdict in ("confirmed", "not-reproduced"), result.message
+    assert result.history and all(h <= 1.0 + 1e-6 for h in result.history)
+
+
+def findings_for(layer: RecurrentLayer) -> list[Finding]:
+    return check_layer(layer, Settings())
+
+
+def test_run_probes_raises_confirmed_to_high_and_keeps_everything(
+    stress: dict[str, ProbeResult],
+) -> None:
+    relu = findings_for(lstm("relu"))
+    selu = [f for f in findings_for(lstm("selu")) if f.code == "KRL001"]
+    low = [replace(f, severity=Severity.LOW) for f in selu]
+    findings = relu + low
+    probed, notes = run_probes(findings, ProbeOptions(min_severity=Severity.MEDIUM))
+    assert notes == []
+    assert len(probed) == len(findings)
+    by_code = {f.code: f for f in probed[: len(relu)]}
+    krl001 = by_code["KRL001"]
+    assert krl001.probe is not None and krl001.probe.verdict == "confirmed"
+    assert krl001.probe.extra["cached"] is True  # the batch above wrote it
+    assert krl001.severity is Severity.HIGH
+    assert any(f.name == "probe" for f in krl001.factors)
+    assert "KRL101" not in by_code or by_code["KRL101"].probe is None  # not a NaN finding
+    assert probed[-1].probe is None and probed[-1].severity is Severity.LOW  # below min severity
+    data = krl001.to_json()["probe"]
+    assert data["verdict"] == "confirmed" and data["fix_verified"] is True
+    json.dumps(data, allow_nan=False)  # strict JSON even with NaN evidence
+
+
+def test_tensorflow_missing_gives_one_note_and_keeps_findings(tmp_path: Path) -> None:
+    venv.create(tmp_path / "bare", with_pip=False)
+    python = tmp_path / "bare" / "bin" / "python"
+    findings = findings_for(lstm("relu")) + findings_for(lstm("elu"))
+    probed, notes = run_probes(findings, ProbeOptions(python=str(python), cache=False))
+    assert len(notes) == 1
+    assert INSTALL_HINT in notes[0] and "tensorflow" in notes[0]
+    assert [f.code for f in probed] == [f.code for f in findings]
+    assert [f.severity for f in probed] == [f.severity for f in findings]
+    assert {f.probe.verdict for f in probed if f.probe is not None} == {"unavailable"}
+
+
+def test_hanging_probe_is_killed_at_its_budget(
+    stress: dict[str, ProbeResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERASRNNLINT_PROBE_TEST_SLEEP", "600")
+    request = [ProbeRequest(lstm("relu"), "KRL001", TANH_FIX)]
+    # From the cache, no child runs at all: the hang does not matter.
+    (cached,), _ = probe_batch(request, ProbeOptions(timeout=1.0))
+    assert cached.verdict == "confirmed" and cached.extra["cached"] is True
+    # --no-cache: the child sleeps in its run and is killed.
+    (result,), _ = probe_batch(request, ProbeOptions(timeout=1.0, cache=False))
+    assert result.verdict == "timeout", result
+    assert "killed" in result.message
+
+
+def test_total_budget_stops_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERASRNNLINT_PROBE_TEST_SLEEP", "600")
+    requests = [ProbeRequest(lstm(a), "KRL001", TANH_FIX) for a in ("relu", "elu")]
+    results, _ = probe_batch(requests, ProbeOptions(timeout=60, total_timeout=2.0, cache=False))
+    assert [r.verdict for r in results] == ["timeout", "timeout"]
+    assert all("total probe budget" in r.message for r in results)
+
+
+def test_custom_activation_in_source_is_unknown_with_a_hint() -> None:
+    layer = lstm("my_activation")
+    (result,), notes = probe_batch([ProbeRequest(layer)], ProbeOptions())
+    assert notes == []  # no child was started, so nothing to say about TensorFlow
+    assert result.verdict == "unknown"
+    assert "probe_layer" in result.message and "never runs scanned code" in result.message
+    unresolved = RecurrentLayer(
+        "GRU", Location("m.py"), args=(("activation", Arg.unknown("a call result")),)
+    )
+    (result,), _ = probe_batch([ProbeRequest(unresolved)], ProbeOptions())
+    assert result.verdict == "unknown" and "a call result" in result.message
+
+
+def test_in_process_probe_decides_a_custom_callable() -> None:
+    import keras
+
+    from kerasrnnlint.probe.trainer import probe_layer
+
+    layer = lstm("my_activation")
+
+    def relu_like(x: object) -> object:
+        return keras.ops.maximum(x, 0.0)
+
+    def tanh_like(x: object) -> object:
+        return keras.ops.tanh(x)
+
+    confirmed = probe_layer(layer, activation=relu_like, fix=TANH_FIX)
+    assert confirmed.verdict == "confirmed", confirmed.message
+    assert confirmed.fix_verified is True
+    bounded = probe_layer(layer, activation=tanh_like)
+    assert bounded.verdict == "not-reproduced", bounded.message
+
+
+def run_cli(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kerasrnnlint", "probe", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+SOURCE = """\
+from keras import layers
+
+encoder = layers.LSTM(
+    64,
+    activation="relu",
+)
+decoder = layers.LSTM(32)
+"""
+
+
+def test_probe_command_text_and_json(tmp_path: Path, cache_home: Path, stress: object) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SOURCE)
+    text = run_cli(f"{path}:5", cache=cache_home)
+    assert text.returncode == 1, text.stderr[-2000:]
+    assert "KRL001 [high]" in text.stdout
+    assert "probe (stress, cpu): confirmed at step" in text.stdout
+    assert "fix verified: with activation='tanh'" in text.stdout
+    # Cached results: the lint process itself never imported TensorFlow.
+    assert "tensorflow" not in text.stderr
+    as_json = run_cli(f"{path}:7", "--output-format", "json", cache=cache_home)
+    assert as_json.returncode == 0, as_json.stderr[-2000:]
+    data = json.loads(as_json.stdout)
+    assert data["findings"] == [] and data["probe"]["verdict"] == "not-reproduced"
+    assert data["layer"] == "LSTM" and data["location"]["row"] == 7
+
+
+def test_probe_command_usage_errors(tmp_path: Path, cache_home: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SOURCE)
+    assert run_cli(str(path), cache=cache_home).returncode == 2
+    missing = run_cli(f"{path}:1", cache=cache_home)
+    assert missing.returncode == 2 and "no recurrent layer" in missing.stderr
+    broken = tmp_path / "broken.py"
+    broken.write_text("from keras import layers\nlayers.LSTM(8,\n")
+    result = run_cli(f"{broken}:2", cache=cache_home)
+    assert result.returncode == 2 and str(broken) in result.stderr
+
+
+def test_text_lines_show_verdict_sparkline_and_fix() -> None:
+    result = ProbeResult(
+        verdict="confirmed",
+        tier="stress",
+        step=3,
+        max_abs_h=2e5,
+        history=(0.5, 40.0, 2e5),
+        seconds=1.25,
+        device="cpu",
+        fix_verified=True,
+        fix_evidence="with activation='tanh': finite for 6 steps",
+        message="max |h| 2e+05 > 1000 at step 3",
+    )
+    lines = text_lines(result)
+    assert lines[0] == "probe (stress, cpu): confirmed at step 3 · max |h| 2e+05 · 1.2 s"
+    assert any("▁▃█" in line for line in lines)
+    assert any(line.strip().startswith("fix verified:") for line in lines)
+    assert sparkline([1.0, float("nan")]) == "▁!"
+    assert sparkline([1.0, 10.0, 100.0, 1000.0]) == "▁▃▆█"
+    failed = ProbeResult(verdict="timeout", tier="replay", message="killed")
+    assert text_lines(failed) == ["probe (replay): timeout: killed"]
