@@ -92,6 +92,19 @@ class LintCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self.probes = tuple(probes)
         return [finding for probe in probes for finding in probe.findings]
 
+    # tf.keras 2 (``tf_keras``) asks its callbacks these before training; a Keras 3 callback
+    # lacks them. This callback has no batch hooks.
+    _supports_tf_logs = False
+
+    def _implements_train_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_test_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_predict_batch_hooks(self) -> bool:
+        return False
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         findings = self._lint()
         self.findings = tuple(findings)

@@ -40,9 +40,18 @@ def model_path(model: Any) -> str:
     return f"<model {getattr(model, 'name', type(model).__name__)}>"
 
 
+def _plain(value: Any) -> Any:
+    """``json.dumps``'s fallback: numbers (numpy scalars, tf variables) as floats, else repr."""
+    if hasattr(value, "__float__"):
+        with contextlib.suppress(Exception):
+            return float(value)
+    return repr(value)
+
+
 def _jsonable(value: Any) -> Any:
-    """A configuration made plain JSON data (tuples to lists, odd objects to their repr)."""
-    return json.loads(json.dumps(value, default=repr))
+    """A configuration made plain JSON data (tuples to lists, numpy numbers to floats, other
+    objects to their repr)."""
+    return json.loads(json.dumps(value, default=_plain))
 
 
 def _entry(obj: Any) -> dict[str, Any]:
@@ -91,7 +100,8 @@ def live_optimizer(model: Any) -> Optimizer | None:
     if inner is not None:  # LossScaleOptimizer
         with contextlib.suppress(Exception):  # else keep the wrapper's own entry
             entry = {"class_name": type(inner).__name__, "config": _jsonable(inner.get_config())}
-    return model_config.optimizer_from_config(entry)
+    found = model_config.optimizer_from_config(entry)
+    return replace(found, origin=ORIGIN) if found is not None else None
 
 
 def children(obj: Any) -> list[Any]:
