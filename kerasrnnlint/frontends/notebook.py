@@ -29,7 +29,6 @@ import dataclasses
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -351,6 +350,8 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
     Only those cells' ``source`` changes; outputs, metadata and the rest stay as they were. The
     file keeps its indentation (nbformat writes one space) and its trailing newline.
     """
+    import tempfile
+
     path = Path(path)
     raw = path.read_text(encoding="utf-8")
     doc = json.loads(raw)
