@@ -59,6 +59,11 @@ def prepare(path: str) -> Prepared | FileResult:
             return FileResult(path=path, skipped=True)
         return Prepared(path, kind)
     if is_binary(data):
+        from kerasrnnlint.frontends.saved_model import sniff_kind
+
+        model = sniff_kind(data[:8])
+        if model is not None:
+            return FileResult(path=path, error=f"not Python source: the file is {model}; rename it")
         return FileResult(path=path, error="binary file (contains NUL bytes); not Python source")
     if not engine.may_hold_recurrent_layer(data):
         return FileResult(path=path, skipped=True)
