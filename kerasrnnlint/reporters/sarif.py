@@ -7,8 +7,9 @@ markdown, ``defaultConfiguration.level`` from its default severity). Each findin
 - ``level`` from the severity: high → ``error``, medium → ``warning``, low and info → ``note``;
 - a physical location: the file's uri relative to the working directory (``uriBaseId``
   ``%SRCROOT%``) and a 1-based region (``endColumn`` exclusive, columns in code points);
-- saved models: no region, and a logical location whose ``fullyQualifiedName`` is the layer path
-  (``encoder/lstm_1``);
+- saved models: a logical location whose ``fullyQualifiedName`` is the layer path
+  (``encoder/lstm_1``), and the region ``{"startLine": 1}`` (the file as a whole: GitHub code
+  scanning rejects a result without a start line);
 - notebooks: the notebook's uri, a region whose rows are rows *inside the cell*, the cell number in
   ``region.properties.cell`` (and in ``result.properties.cell``), and a logical location named
   ``cell N`` (kind ``module``), because a region cannot name a cell;
@@ -123,6 +124,9 @@ def location(loc: Location, cwd: Path | None = None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.path, cwd)}
     if loc.span is not None and not loc.layer_path:
         physical["region"] = region(loc.span, loc.cell)
+    else:
+        # A whole-file location. GitHub code scanning rejects results without a start line.
+        physical["region"] = {"startLine": 1}
     data: dict[str, Any] = {"physicalLocation": physical}
     if loc.layer_path:
         data["logicalLocations"] = [
