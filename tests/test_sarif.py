@@ -197,6 +197,9 @@ def test_fingerprints_ignore_line_numbers_but_not_the_call() -> None:
     assert fingerprint(lstm(line=3)) == [moved]
     assert fingerprint(lstm(line=3, activation="elu")) != [moved]
     assert fingerprint(lstm(path="src/other.py", line=3)) != [moved]
+    # However the path was spelled on the command line.
+    absolute = str(Path.cwd() / "src" / "model.py")
+    assert fingerprint(lstm(path="./src/model.py")) == fingerprint(lstm(path=absolute)) == [moved]
     twins = fingerprint(lstm(line=3), lstm(line=9))
     assert len(set(twins)) == 2 and twins[0] == moved
 

@@ -169,7 +169,8 @@ def normalised_call(layer: RecurrentLayer) -> str:
     return text
 
 
-def fingerprint_text(finding: Finding) -> str:
+def fingerprint_text(finding: Finding, cwd: Path | None = None) -> str:
+    """What a fingerprint hashes: code, the file's uri (as in the result) and the subject."""
     loc = finding.location
     if loc.layer_path:
         subject = "/".join(loc.layer_path)
@@ -177,15 +178,16 @@ def fingerprint_text(finding: Finding) -> str:
         subject = normalised_call(finding.subject)
     else:
         subject = " ".join(finding.message.split())
-    return "\x00".join((finding.code, PurePath(loc.path).as_posix(), subject))
+    uri = str(artifact_location(loc.path, cwd)["uri"])
+    return "\x00".join((finding.code, uri, subject))
 
 
-def fingerprints(findings: Sequence[Finding]) -> list[str]:
+def fingerprints(findings: Sequence[Finding], cwd: Path | None = None) -> list[str]:
     """One stable fingerprint per finding; identical ones are told apart by their occurrence."""
     seen: dict[str, int] = {}
     out = []
     for finding in findings:
-        digest = hashlib.sha256(fingerprint_text(finding).encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256(fingerprint_text(finding, cwd).encode("utf-8")).hexdigest()[:32]
         seen[digest] = seen.get(digest, 0) + 1
         out.append(f"{digest}:{seen[digest]}")
     return out
@@ -247,7 +249,7 @@ def sarif_log(results: Sequence[FileResult], cwd: Path | None = None) -> dict[st
     base = Path(cwd) if cwd is not None else Path.cwd()
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     findings = [f for r in results for f in r.findings]
-    prints = fingerprints(findings)
+    prints = fingerprints(findings, base)
     notifications = [notification(r.error, r.path, "error", base) for r in results if r.error]
     notifications += [notification(n, r.path, "note", base) for r in results for n in r.notes]
     return {
