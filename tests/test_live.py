@@ -171,6 +171,27 @@ def test_recurrent_layers_inside_subclassed_layers_and_models_are_found() -> Non
     assert paths == {("block", sub.block.rnn.name), (sub.gru.name,)}
 
 
+class MyLSTM(keras.layers.LSTM):  # type: ignore[misc]
+    """A user's subclass of LSTM: its saved config says `MyLSTM`, the live object is an LSTM."""
+
+
+def test_subclass_of_a_recurrent_layer_keeps_its_place_in_the_graph(tmp_path: Path) -> None:
+    inputs = keras.Input((16, 4))
+    features = keras.layers.Dense(8, activation="relu")(inputs)
+    model = keras.Model(inputs, MyLSTM(4, activation="relu", name="mine")(features))
+    findings = kerasrnnlint.lint_model(model)
+    assert {(f.code, f.layer, f.location.layer_path) for f in findings} == {
+        ("KRL001", "LSTM", ("mine",)),
+        ("KRL004", "LSTM", ("mine",)),
+        ("KRL101", "LSTM", ("mine",)),
+    }
+    subject = findings[0].subject
+    assert subject is not None and subject.context.timesteps == 16
+    model.save(tmp_path / "mine.keras")  # the file cannot tell: a note, no guess
+    result = saved_model.analyze_file(tmp_path / "mine.keras")
+    assert result.layers == () and "custom class `MyLSTM`" in result.notes[0]
+
+
 # --------------------------------------------------------------------------------------------------
 # The callback
 # --------------------------------------------------------------------------------------------------

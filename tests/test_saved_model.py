@@ -288,6 +288,7 @@ def make_bad_inputs(tmp: Path) -> dict[str, str]:
     (tmp / "not_a_model.json").write_text('{"name": "my-package", "version": "1.0"}')
     (tmp / "python.json").write_text("import keras\n\ndef f():\n    pass\n")
     (tmp / "model_zip.py").write_bytes(good)
+    (tmp / "model_h5.py").write_bytes((MODELS_DIR / "classic.h5").read_bytes())
     return {
         "truncated.keras": "zip",
         "garbage.keras": "zip",
@@ -303,7 +304,8 @@ def make_bad_inputs(tmp: Path) -> dict[str, str]:
         "number.json": "int",
         "not_a_model.json": "not a Keras model configuration",
         "python.json": "Python source",
-        "model_zip.py": "",
+        "model_zip.py": "not Python source: the file is a Keras zip archive",
+        "model_h5.py": "not Python source: the file is an HDF5 model file",
     }
 
 

@@ -142,19 +142,22 @@ def find_object(root: Any, layer_path: tuple[str, ...]) -> Any | None:
 
 
 def _hidden(
-    obj: Any, prefix: tuple[str, ...], path: str, optimizer: Optimizer | None, depth: int = 0
+    obj: Any, prefix: tuple[str, ...], path: str, context: Context, depth: int = 0
 ) -> Iterator[RecurrentLayer]:
-    """Recurrent layers created inside a custom layer or model (not in its configuration)."""
+    """Recurrent layers created inside a custom layer or model (not in its configuration).
+
+    ``context`` is what is known of the layer at ``prefix`` (a custom subclass of a recurrent
+    layer keeps its place in the graph); layers found deeper only keep the optimizer.
+    """
     if depth > 50:
         return
     if _keras_class(obj) is not None:
-        yield from model_config.recurrent_layers(
-            _entry(obj), path, prefix[:-1], (), Context(optimizer=optimizer)
-        )
+        yield from model_config.recurrent_layers(_entry(obj), path, prefix[:-1], (), context)
         return
+    inner = Context(optimizer=context.optimizer)
     for child in children(obj):
         name = getattr(child, "name", type(child).__name__)
-        yield from _hidden(child, (*prefix, name), path, optimizer, depth + 1)
+        yield from _hidden(child, (*prefix, name), path, inner, depth + 1)
 
 
 def analyze_model(model: Any) -> tuple[FrontendResult, list[LiveLayer]]:
@@ -169,7 +172,8 @@ def analyze_model(model: Any) -> tuple[FrontendResult, list[LiveLayer]]:
         obj = find_object(model, layer_path)
         if obj is None:
             continue
-        layers.extend(_hidden(obj, layer_path, path, optimizer))
+        context = model_config.context_at(document, layer_path, path, optimizer)
+        layers.extend(_hidden(obj, layer_path, path, context))
     layers = [_live_origin(layer) for layer in layers]
     live = [LiveLayer(layer, find_object(model, layer.location.layer_path)) for layer in layers]
     return FrontendResult(layers=tuple(layers), notes=tuple(notes)), live

@@ -571,6 +571,23 @@ def _entry_at(graph: Graph, layer_path: tuple[str, ...]) -> Mapping[str, Any] | 
     return current.entries.get(layer_path[-1]) if layer_path else None
 
 
+def context_at(
+    root: Mapping[str, Any], layer_path: tuple[str, ...], path: str, optimizer: Optimizer | None
+) -> Context:
+    """The context of the layer at ``layer_path`` in a model configuration (for a custom layer
+    that the live frontend found to be recurrent)."""
+    if not layer_path or sublayers(root) is None:
+        return Context(optimizer=optimizer)
+    graph = build_graph(root, ())
+    for name in layer_path[:-1]:
+        if name not in graph.nested:
+            return Context(optimizer=optimizer)
+        graph = graph.nested[name]
+    if layer_path[-1] not in graph.entries:
+        return Context(optimizer=optimizer)
+    return context_for(graph, layer_path[-1], path, optimizer)
+
+
 def unwrap(document: object) -> tuple[Mapping[str, Any], object] | None:
     """The model config and training config of a JSON document: a model config itself, or a
     ``{"model_config": ..., "training_config": ...}`` wrapper (values may be JSON strings)."""
