@@ -1250,12 +1250,9 @@ class Interpreter:
         name_arg = self.layer_arg(target, "name")
         name = name_arg.value if name_arg is not None and isinstance(name_arg.value, str) else None
         activation, known = self.producer_activation(target)
+        kind: ProducerKind
         if cls in RECURRENT_CLASSES or cls in ("Bidirectional", "RNN"):
-            kind: ProducerKind
-            if not known:
-                kind = "unknown"
-            else:
-                kind = "bounded" if activations.is_bounded(activation) else "unbounded"
+            kind = producers.classify_recurrent(activation, known)
         elif cls == "ReLU" and self.bounded_relu(target):
             kind = "bounded"
         else:
@@ -1296,12 +1293,8 @@ class Interpreter:
         for producer in found:
             if producer is not None and producer.kind == "unbounded":
                 return producer
-        kinds = {p.kind if p is not None else "unknown" for p in found}
-        if kinds and kinds <= {"bounded", "normalizing"}:
-            return Producer(layer.cls, "bounded", location=location)
-        if kinds == {"input"}:
-            return Producer(layer.cls, "input", location=location)
-        return Producer(layer.cls, "unknown", location=location)
+        kind = producers.classify_merge(p.kind if p is not None else "unknown" for p in found)
+        return Producer(layer.cls, kind, location=location)
 
     # -- the context of one layer -----------------------------------------------------------------
 

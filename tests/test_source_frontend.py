@@ -1,0 +1,301 @@
+"""The source frontend as its users see it: layers, arguments, spans, noqa, notes and errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import libcst as cst
+import pytest
+
+from kerasrnnlint.frontends import ipython
+from kerasrnnlint.frontends.base import InputError
+from kerasrnnlint.frontends.source import analyze, parse
+from kerasrnnlint.frontends.source.analyzer import find_layers
+from kerasrnnlint.frontends.source.noqa import noqa_map
+from kerasrnnlint.frontends.source.resolver import Resolver
+from kerasrnnlint.frontends.source.scopes import index_module
+from kerasrnnlint.ir import Arg, RecurrentLayer, Span
+
+
+def only_layer(text: str) -> RecurrentLayer:
+    layers = analyze(text, "m.py").layers
+    assert len(layers) == 1, layers
+    return layers[0]
+
+
+def args(layer: RecurrentLayer) -> dict[str, Arg]:
+    return dict(layer.args)
+
+
+# -- layers and arguments --------------------------------------------------------------------------
+
+
+def test_layer_class_location_and_argument_spans() -> None:
+    layer = only_layer("from keras.layers import LSTM\nx = LSTM(8, activation='relu')\n")
+    assert layer.cls == "LSTM"
+    assert layer.location.path == "m.py"
+    assert layer.location.span == Span(2, 5, 2, 31)
+    units, activation = args(layer)["units"], args(layer)["activation"]
+    assert (units.value, units.keyword, units.span) == (8, False, Span(2, 10, 2, 11))
+    assert activation == Arg("relu", True, "literal", Span(2, 24, 2, 30), True)
+
+
+def test_positional_arguments_follow_keras_signature() -> None:
+    layer = only_layer("import keras\nkeras.layers.GRU(4, 'elu', None, False)\n")
+    got = {k: (a.value, a.keyword) for k, a in layer.args}
+    assert got == {
+        "units": (4, False),
+        "activation": ("elu", False),
+        "recurrent_activation": (None, False),
+        "use_bias": (False, False),
+    }
+
+
+def test_activation_names_are_canonical() -> None:
+    layer = only_layer("from keras.layers import LSTM\nLSTM(8, activation='Swish')\n")
+    assert args(layer)["activation"].value == "silu"
+    layer = only_layer("import tensorflow as tf\ntf.keras.layers.LSTM(8, activation=tf.nn.elu)\n")
+    assert args(layer)["activation"].value == "elu"
+    assert args(layer)["activation"].origin == "`tf.nn.elu`"
+
+
+def test_origins_name_where_the_value_came_from() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        "ACT = 'relu'\n"
+        "def make(act='elu', gates=ACT):\n"
+        "    local = 'selu'\n"
+        "    LSTM(8, activation=act, recurrent_activation=gates)\n"
+        "    LSTM(8, activation=local)\n"
+        "LSTM(8, activation=ACT)\n"
+    )
+    first, second, third = analyze(text, "m.py").layers
+    assert args(first)["activation"].origin == "default of parameter `act`"
+    assert args(first)["recurrent_activation"].origin == "default of parameter `gates`"
+    assert args(first)["recurrent_activation"].value == "relu"
+    assert args(second)["activation"].origin == "variable `local`"
+    assert args(third)["activation"].origin == "constant `ACT`"
+    assert args(third)["activation"].span == Span(7, 20, 7, 23)
+
+
+def test_unknown_values_say_why() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        "def my_act(x):\n    return x\n"
+        "LSTM(8, activation=my_act)\n"
+        "LSTM(8, activation=nowhere)\n"
+        "def f(a):\n    LSTM(8, activation=a)\n"
+    )
+    reasons = [args(layer)["activation"] for layer in analyze(text, "m.py").layers]
+    assert [a.known for a in reasons] == [False, False, False]
+    assert [a.origin for a in reasons] == [
+        "custom callable `my_act`",
+        "unresolved name `nowhere`",
+        "parameter `a` (set by the caller)",
+    ]
+
+
+def test_star_star_arguments() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        "CFG = {'lstm': {'activation': 'relu'}}\n"
+        "LSTM(8, **{'activation': 'elu'})\n"
+        "LSTM(8, **CFG['lstm'])\n"
+        "def f(**kw):\n    LSTM(8, **kw)\n"
+    )
+    literal, via_cfg, unresolved = analyze(text, "m.py").layers
+    assert args(literal)["activation"] == Arg("elu", True, "literal", Span(3, 26, 3, 31))
+    assert args(via_cfg)["activation"].value == "relu"
+    assert args(via_cfg)["activation"].origin == "`**CFG['lstm']`"
+    assert args(via_cfg)["activation"].span == Span(4, 11, 4, 22)
+    assert not literal.open_kwargs and not via_cfg.open_kwargs
+    assert unresolved.open_kwargs
+    assert not unresolved.arg("activation").known
+
+
+def test_wrappers_outermost_first_and_cells() -> None:
+    text = (
+        "from keras import layers as L\n"
+        "L.TimeDistributed(L.Bidirectional(L.LSTM(4), backward_layer=L.LSTM(4)))\n"
+        "L.RNN(L.StackedRNNCells([L.GRUCell(2)]))\n"
+        "L.RNN([L.LSTMCell(2)])\n"
+    )
+    layers = analyze(text, "m.py").layers
+    assert [(x.cls, x.wrappers) for x in layers] == [
+        ("LSTM", ("TimeDistributed", "Bidirectional")),
+        ("LSTM", ("TimeDistributed", "Bidirectional")),
+        ("GRUCell", ("RNN", "StackedRNNCells")),
+        ("LSTMCell", ("RNN",)),
+    ]
+    assert layers[0].display_name == "TimeDistributed(Bidirectional(LSTM))"
+
+
+def test_cudnn_layers_are_not_layers_to_check() -> None:
+    text = "import tensorflow as tf\ntf.compat.v1.keras.layers.CuDNNLSTM(8)\n"
+    assert analyze(text, "m.py").layers == ()
+
+
+def test_layer_name_is_kept() -> None:
+    layer = only_layer("from keras.layers import GRU\nGRU(8, name='encoder')\n")
+    assert layer.name == "encoder"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import torch\ntorch.nn.LSTM(8, 8)\n",
+        "class LSTM:\n    pass\nLSTM(8, activation='relu')\n",
+        "# from keras.layers import LSTM\n# LSTM(8, activation='relu')\n",
+        "s = 'from keras.layers import LSTM; LSTM(8)'\n",
+        "from mylib import LSTM\nLSTM(8, activation='relu')\n",
+        "LSTM(8, activation='relu')\n",
+    ],
+)
+def test_lookalikes_are_not_layers(text: str) -> None:
+    assert analyze(text, "m.py").layers == ()
+
+
+# -- the resolver, as the training-context code uses it -------------------------------------------
+
+
+def test_resolver_names_keras_classes_and_values() -> None:
+    text = (
+        "import tensorflow as tf\n"
+        "from tensorflow import keras\n"
+        "LR = 1e-3 * 4\n"
+        "opt = keras.optimizers.Adam(LR, clipnorm=1)\n"
+        "model = tf.keras.Sequential([keras.Input((10, 2)), keras.layers.Conv1D(4, 3)])\n"
+        "model.compile(optimizer=opt)\n"
+    )
+    module = cst.parse_module(text)
+    resolver = Resolver(index_module(module), "m.py")
+    calls = {resolver.keras_class(call.func): call for call in resolver.index.calls}
+    assert {"Adam", "Sequential", "Input", "Conv1D"} <= calls.keys()
+    adam = calls["Adam"]
+    assert resolver.value(adam.args[0].value).value == pytest.approx(4e-3)
+    assert resolver.value(adam.args[0].value).origin == "constant `LR`"
+    compile_call = next(c for c in resolver.index.calls if resolver.code(c.func) == "model.compile")
+    target, _ = resolver.deref(compile_call.args[0].value)
+    assert target is adam
+    assert resolver.span(adam) == Span(4, 7, 4, 44)
+
+
+def test_found_pairs_layers_with_their_outermost_wrapper_call() -> None:
+    text = "from keras import layers\nm = [layers.Bidirectional(layers.LSTM(4)), layers.GRU(2)]\n"
+    resolver = Resolver(index_module(cst.parse_module(text)), "m.py")
+    found = find_layers(resolver)
+    assert [(resolver.code(call), layer.cls) for call, layer in found] == [
+        ("layers.Bidirectional(layers.LSTM(4))", "LSTM"),
+        ("layers.GRU(2)", "GRU"),
+    ]
+
+
+# -- noqa ------------------------------------------------------------------------------------------
+
+
+def test_noqa_map() -> None:
+    text = (
+        "a = 1  # noqa\n"
+        "b = 2  # NOQA: krl001\n"
+        "c = 3  # noqa:KRL001,KRL002\n"
+        "d = 4  # explanation  # noqa: KRL002 KRL101\n"
+        "e = '# noqa'\n"
+        "f = 5  # not a noqa-ish thing: noqa\n"
+    )
+    assert noqa_map(text) == {
+        1: None,
+        2: frozenset({"KRL001"}),
+        3: frozenset({"KRL001", "KRL002"}),
+        4: frozenset({"KRL002", "KRL101"}),
+    }
+
+
+def test_analyze_returns_noqa_lines() -> None:
+    text = "from keras.layers import LSTM\nLSTM(8,\n     activation='relu')  # noqa: KRL001\n"
+    assert analyze(text, "m.py").noqa == {3: frozenset({"KRL001"})}
+
+
+# -- text that is hard to parse -------------------------------------------------------------------
+
+
+def test_python2_print_is_a_clear_input_error() -> None:
+    with pytest.raises(InputError) as info:
+        analyze("import os\nprint 'hello'\n", "old.py")
+    assert info.value.message == "cannot parse: Python 2 print statement?"
+    assert info.value.line == 2
+
+
+def test_broken_code_is_an_input_error_with_a_line() -> None:
+    with pytest.raises(InputError) as info:
+        analyze("def f(:\n    pass\n", "bad.py")
+    assert info.value.message.startswith("cannot parse")
+    assert info.value.line == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x = 1\x00\n", "(" * 5000 + ")" * 5000 + "\n", "x = '''\n", "\tif x:\n  pass\n"],
+)
+def test_bad_text_never_crashes(text: str) -> None:
+    try:
+        analyze(text, "bad.py")
+    except InputError as exc:
+        assert exc.message.startswith("cannot")
+
+
+def test_deeply_nested_expression_is_analyzed_or_refused_cleanly() -> None:
+    text = "from keras.layers import LSTM\nLSTM(8, activation=" + "-" * 3000 + "1)\n"
+    try:
+        analyze(text, "deep.py")
+    except InputError as exc:
+        assert "nested" in exc.message or exc.message.startswith("cannot parse")
+
+
+def test_ipython_lines_are_masked_and_noted() -> None:
+    text = (
+        "!pip install keras\n"
+        "%matplotlib inline\n"
+        "from keras.layers import LSTM\n"
+        "if True:\n"
+        "    %time x = 1\n"
+        "LSTM(8, activation='relu')\n"
+    )
+    result = analyze(text, "exported.py")
+    assert result.notes == (
+        "masked 3 IPython/shell line(s) (lines 1, 2, 5) so the rest could be parsed",
+    )
+    assert result.layers[0].location.span == Span(6, 1, 6, 27)
+
+
+def test_mask_keeps_lines_and_endings() -> None:
+    masked, lines = ipython.mask("!ls\r\n  %%time\r\nx = !pwd\nok = 1\n")
+    assert lines == (1, 2, 3)
+    assert masked == "pass  # masked\r\n  pass  # masked\r\npass  # masked\nok = 1\n"
+    assert ipython.mask("a = 5 % 2\nb = not c\n") == ("a = 5 % 2\nb = not c\n", ())
+
+
+def test_bom_and_crlf() -> None:
+    text = "\ufefffrom keras.layers import LSTM\r\n\r\nLSTM(8, activation='relu')  # noqa\r\n"
+    result = analyze(text, "win.py")
+    assert result.layers[0].location.span == Span(3, 1, 3, 27)
+    assert dict(result.layers[0].args)["activation"].span == Span(3, 20, 3, 26)
+    assert result.noqa == {3: None}
+
+
+def test_parse_is_plain_libcst() -> None:
+    assert isinstance(parse("x = 1\n"), cst.Module)
+
+
+def test_analyzing_never_imports_tensorflow_or_keras() -> None:
+    code = (
+        "import sys\n"
+        "from kerasrnnlint.frontends.source import analyze\n"
+        "r = analyze('import tensorflow as tf\\ntf.keras.layers.LSTM(8)\\n', 'm.py')\n"
+        "assert len(r.layers) == 1\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
