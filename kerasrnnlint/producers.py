@@ -6,6 +6,8 @@ relu in front of an LSTM means the same thing wherever it was found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kerasrnnlint import activations
 from kerasrnnlint.ir import ProducerKind
 
@@ -121,4 +123,27 @@ def classify(
         return "bounded" if activations.is_bounded(activation) else "unbounded"
     if cls in ALWAYS_UNBOUNDED:
         return "unbounded"
+    return "unknown"
+
+
+def classify_recurrent(activation: str | None, activation_known: bool = True) -> ProducerKind:
+    """A recurrent layer (or a Bidirectional/RNN of one) as a producer, from its canonical
+    ``activation`` (Keras's default is tanh): its output ``h = o * act(c)`` is bounded exactly
+    when the activation is. Used by the frontends when one recurrent layer feeds another."""
+    if not activation_known or activation is None:
+        return "unknown"
+    return "bounded" if activations.is_bounded(activation) else "unbounded"
+
+
+def classify_merge(kinds: Iterable[ProducerKind]) -> ProducerKind:
+    """A merge layer (Add, Concatenate, Multiply, ...) whose input producers are visible:
+    unbounded if any input is, bounded if every input is bounded or normalised, the model input if
+    all are, else unknown. When the inputs are not visible, :func:`classify` applies."""
+    seen = set(kinds)
+    if "unbounded" in seen:
+        return "unbounded"
+    if seen and seen <= {"bounded", "normalizing"}:
+        return "bounded"
+    if seen == {"input"}:
+        return "input"
     return "unknown"
