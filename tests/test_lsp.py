@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ other = GRU(8, activation="selu")
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def client(lsp_client: LanguageClient, tmp_path: Path) -> AsyncIterator[None]:
     params = types.InitializeParams(
         capabilities=types.ClientCapabilities(),
         root_uri=tmp_path.as_uri(),
