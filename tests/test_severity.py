@@ -20,6 +20,7 @@ from kerasrnnlint.ir import (
     Location,
     Optimizer,
     Producer,
+    ProducerKind,
     RecurrentLayer,
     Span,
 )
@@ -189,10 +190,21 @@ def test_krl004_names_producer_and_line_low_on_tanh_high_on_relu() -> None:
     assert selu.severity is Severity.HIGH
 
 
-@pytest.mark.parametrize("kind", ["input", "normalizing", "bounded", "unknown"])
-def test_krl004_silent_unless_producer_unbounded(kind: str) -> None:
-    subject = layer(units=64, activation="relu", producer=Producer("X", kind))  # type: ignore[arg-type]
-    assert "KRL004" not in findings(subject)
+@pytest.mark.parametrize(
+    ("cls", "kind"),
+    [
+        ("InputLayer", "input"),
+        ("LayerNormalization", "normalizing"),
+        ("Dense", "bounded"),
+        ("Lambda", "unknown"),
+        ("Embedding", "unbounded"),  # a lookup table: the canonical text model is not flagged
+    ],
+)
+def test_krl004_silent_unless_producer_unbounded(cls: str, kind: ProducerKind) -> None:
+    subject = layer(units=64, activation="relu", producer=Producer(cls, kind))
+    got = findings(subject)
+    assert "KRL004" not in got
+    assert all(f.name != "input" for f in got["KRL001"].factors)
 
 
 def test_krl101_is_info_and_names_each_blocking_argument() -> None:
