@@ -66,7 +66,8 @@ def describe_producer(producer: Producer) -> str:
 
 
 def describe_location(location: Location | None, layer: RecurrentLayer) -> str:
-    """`` on line 12`` (same file), `` at other.py:3:1``, `` at model.keras › conv``, or nothing."""
+    """`` on line 12`` (same file), `` in cell 3, line 2`` (another notebook cell),
+    `` at model.keras › conv``, or nothing."""
     if location is None:
         return ""
     if location.layer_path:
@@ -75,6 +76,8 @@ def describe_location(location: Location | None, layer: RecurrentLayer) -> str:
         return "" if location.path == layer.location.path else f" in {location.path}"
     if location.path != layer.location.path:
         return f" at {location.display()}"
+    if location.cell is not None and location.cell != layer.location.cell:
+        return f" in cell {location.cell}, line {location.line}"
     return f" on line {location.line}"
 
 
