@@ -411,7 +411,7 @@ def explain_command(argv: Sequence[str]) -> int:
         eprint(f"{PROG} explain: error: unknown rule {args.rule!r}; known rules: {known}")
         return EXIT_ERROR
     print(inspect.cleandoc(rule.doc) if rule.doc else f"{rule.code} {rule.name}: {rule.summary}")
-    print("\n## Severity\n")
+    print("\n# Severity\n")
     print(severity_doc())
     return EXIT_OK
 
