@@ -74,6 +74,24 @@ def read_source(path: str, ctx: ReportContext, cache: dict[str, list[str] | None
     return cache[path] or []
 
 
+def read_cell(path: str, cell: int, cache: dict[str, list[str] | None]) -> list[str]:
+    """The lines of a notebook's cell (numbered among all cells, 1-based), for code frames."""
+    key = f"{path}\0cell {cell}"
+    if key not in cache:
+        cache[key] = None
+        try:
+            from pathlib import Path
+
+            from kerasrnnlint.frontends import notebook
+
+            for item in notebook.read(Path(path)).cells:
+                if item.number == cell:
+                    cache[key] = item.source.splitlines()
+        except Exception:  # no frame is better than no report
+            cache[key] = None
+    return cache[key] or []
+
+
 def frame_lines(lines: Sequence[str], span: Span, code: str) -> Iterator[tuple[str, str, str]]:
     """A ruff-style code frame as (gutter, code, kind) triples; kind is ``"code"``, ``"focus"``
     (the reported line), ``"caret"`` or ``"edge"``."""
@@ -176,13 +194,12 @@ def report_items(results: Sequence[FileResult], ctx: ReportContext) -> Iterator[
             if ctx.quiet:
                 continue
             span = finding.location.span
-            if (
-                ctx.show_source
-                and span is not None
-                and not finding.location.layer_path
-                and finding.location.cell is None
-            ):
-                lines = read_source(finding.location.path, ctx, cache)
+            location = finding.location
+            if ctx.show_source and span is not None and not location.layer_path:
+                if location.cell is None:
+                    lines = read_source(location.path, ctx, cache)
+                else:
+                    lines = read_cell(location.path, location.cell, cache)
                 for triple in frame_lines(lines, span, finding.code):
                     yield "frame", triple
             if ctx.show_factors:
