@@ -376,3 +376,48 @@ def test_a_lint_run_never_imports_tensorflow_and_imports_only_what_it_needs(
     # A file the prefilter rules out is never parsed: no libcst at all.
     plain = imported_modules(tmp_path, "plain.py")
     assert "libcst" not in plain and "tensorflow" not in plain
+
+
+# --------------------------------------------------------------------------------------------------
+# Notebooks and model files found in directories
+# --------------------------------------------------------------------------------------------------
+
+
+def test_notebook_in_a_directory_is_linted_with_a_cell_frame(tmp_path: Path) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Training\n"]},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
+                "outputs": [],
+                "source": RISKY.splitlines(keepends=True),
+            },
+        ],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    write(tmp_path / "nb" / "train.ipynb", json.dumps(notebook))
+    proc = run(".", "--select", "KRL001", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"nb/train.ipynb:cell 2:{RISKY_ROW}:{RISKY_COL}: KRL001 [high]" in proc.stdout
+    assert f'{RISKY_ROW} | layer = LSTM(64, activation="relu")' in proc.stdout
+
+
+def test_model_json_is_found_in_a_directory_but_other_json_is_not(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "models" / "classic.json"
+    if not fixture.is_file():
+        pytest.skip("fixtures/models/classic.json is not there")
+    shutil.copy(fixture, tmp_path / "classic.json")
+    write(tmp_path / "package.json", '{"name": "web", "dependencies": {"LSTM": "1.0"}}')
+    proc = run(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    items = findings_json(proc.stdout)
+    assert {item["filename"] for item in items} == {"classic.json"}
+    assert all(item["layer_path"] for item in items)
+    # Named explicitly, a JSON file that is not a model is an input error, not a silent skip.
+    named = run("package.json", cwd=tmp_path)
+    assert named.returncode == 2
+    assert named.stdout.startswith("package.json: error: ")
