@@ -76,7 +76,7 @@ def expected() -> dict[str, Counter[Key]]:
 
 
 NAMES = ("classic", "conv_feeds_lstm", "bidirectional_gru", "rnn_cells")
-NAMES += ("subclassed_inside", "nested_encoder", "clean")
+NAMES += ("subclassed_inside", "nested_encoder", "merge_branches", "clean")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -171,15 +171,50 @@ def test_unknown_layer_class_is_an_unknown_producer() -> None:
     assert producer is not None and producer.kind == "unknown"
 
 
-def test_multi_input_layer_uses_its_first_input() -> None:
-    root = functional(
-        input_layer("a"),
-        input_layer("b"),
-        layer("Concatenate", "cat", ["a", "b"]),
-        layer("LSTM", "lstm", "cat", units=4),
-    )
-    producer = only(root).context.producer
-    assert producer is not None and (producer.cls, producer.kind) == ("Concatenate", "unbounded")
+def producer_of_lstm(*layers: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(class, kind, name) of the producer of the layer named ``lstm`` at the end."""
+    root = functional(input_layer("a"), *layers)
+    (lstm,) = [x for x in mc.analyze(root, "m.keras").layers if x.name == "lstm"]
+    producer = lstm.context.producer
+    assert producer is not None
+    return producer.cls, producer.kind, producer.name
+
+
+def test_merge_producers_as_in_source() -> None:
+    relu = layer("Dense", "relu", "a", activation="relu")
+    norm = layer("LayerNormalization", "norm", "a")
+    # An unbounded input makes the merge unbounded, and that input is named.
+    assert producer_of_lstm(
+        relu, layer("Add", "add", ["a", "relu"]), layer("LSTM", "lstm", "add")
+    ) == ("Dense", "unbounded", "relu")
+    assert producer_of_lstm(
+        norm, layer("Concatenate", "cat", ["norm", "norm"]), layer("LSTM", "lstm", "cat")
+    ) == ("Concatenate", "bounded", "cat")
+    assert producer_of_lstm(
+        input_layer("b"), layer("Concatenate", "cat", ["a", "b"]), layer("LSTM", "lstm", "cat")
+    ) == ("Concatenate", "input", "cat")
+
+
+def test_recurrent_and_capped_relu_producers() -> None:
+    tanh = layer("GRU", "gru", "a", units=2, return_sequences=True)
+    assert producer_of_lstm(tanh, layer("LSTM", "lstm", "gru")) == ("GRU", "bounded", "gru")
+    relu = layer("SimpleRNN", "rnn", "a", units=2, activation="relu")
+    assert producer_of_lstm(relu, layer("LSTM", "lstm", "rnn")) == ("SimpleRNN", "unbounded", "rnn")
+    capped = layer("ReLU", "relu6", "a", max_value=6.0)
+    assert producer_of_lstm(capped, layer("LSTM", "lstm", "relu6"))[1] == "bounded"
+    plain = layer("ReLU", "relu", "a", max_value=None)
+    assert producer_of_lstm(plain, layer("LSTM", "lstm", "relu"))[1] == "unbounded"
+
+
+def test_a_ladder_of_merges_is_walked_once() -> None:
+    """200 residual Adds (each reads the previous one twice): memoised, not 2**200 walks."""
+    layers = [layer("Dense", "d0", "a", activation="relu")]
+    previous = "d0"
+    for i in range(200):
+        layers.append(layer("Add", f"add{i}", [previous, previous]))
+        previous = f"add{i}"
+    layers.append(layer("LSTM", "lstm", previous))
+    assert producer_of_lstm(*layers) == ("Dense", "unbounded", "d0")
 
 
 def test_nested_functional_model_input_and_output_are_followed() -> None:
@@ -294,8 +329,8 @@ def test_conv_lstm_and_stacked_cells_and_wrappers() -> None:
         ("rnn", "stack", "c1"),
     )
     assert c2.arg("activation").value == "gelu"
-    producer = c2.context.producer  # looked through the Reshape to the ConvLSTM2D
-    assert producer is not None and (producer.cls, producer.kind) == ("ConvLSTM2D", "unknown")
+    producer = c2.context.producer  # looked through the Reshape to the relu ConvLSTM2D
+    assert producer is not None and (producer.cls, producer.kind) == ("ConvLSTM2D", "unbounded")
 
 
 def test_bidirectional_backward_layer_only_when_it_differs() -> None:

@@ -35,6 +35,11 @@ ORIGIN = "saved config"
 # Top-level classes that are models (a subclassed model has its own class name and no layers).
 MODEL_CLASSES: frozenset[str] = frozenset({"Sequential", "Functional", "Model"})
 
+# Layers whose output combines several inputs (as the source frontend's table).
+MERGE_CLASSES: frozenset[str] = frozenset(
+    {"Add", "Concatenate", "Multiply", "Average", "Maximum", "Minimum", "Subtract", "Dot"}
+)
+
 # Config keys that are never arguments the rules or the probe read.
 _SKIPPED_KEYS: frozenset[str] = frozenset(
     {"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "seed"}
@@ -270,30 +275,45 @@ class Graph:
     name_in_parent: str | None = None
     input_shape: tuple[int | None, ...] | None = None
     nested: dict[str, Graph] = field(default_factory=dict)
+    memo: dict[str, Producer] = field(default_factory=dict)
 
 
-def _first_tensor_layer(node: object) -> str | None:
-    """The layer name of the first input tensor of one inbound node (Keras 2 or 3 format)."""
+def _tensor_layers(node: object, found: list[str]) -> list[str]:
+    """The layer names of the input tensors of one inbound node, in order (Keras 2 or 3 format;
+    Keras 3 keyword tensors such as ``initial_state`` are not inputs here)."""
     if isinstance(node, Mapping):
         if node.get("class_name") == "__keras_tensor__":
             history = config_of(node).get("keras_history")
             if isinstance(history, list) and history and isinstance(history[0], str):
-                return history[0]
-            return None
+                found.append(history[0])
+            return found
         for key in ("args", "config"):
             if key in node:
-                found = _first_tensor_layer(node[key])
-                if found is not None:
-                    return found
-        return None
+                _tensor_layers(node[key], found)
+        return found
     if isinstance(node, list | tuple):
         if node and isinstance(node[0], str):  # Keras 2: ["conv1d", 0, 0, {}]
-            return node[0]
+            found.append(node[0])
+            return found
         for item in node:
-            found = _first_tensor_layer(item)
-            if found is not None:
-                return found
-    return None
+            _tensor_layers(item, found)
+    return found
+
+
+def _first_tensor_layer(node: object) -> str | None:
+    found = _tensor_layers(node, [])
+    return found[0] if found else None
+
+
+def _input_names(graph: Graph, name: str) -> list[str]:
+    """Every layer feeding layer ``name`` (a merge's inputs), in ``graph``."""
+    if graph.sequential:
+        feed = _feeding_name(graph, name)
+        return [feed] if feed is not None else []
+    nodes = graph.entries[name].get("inbound_nodes")
+    if not isinstance(nodes, list) or not nodes:
+        return []
+    return [n for n in _tensor_layers(nodes[0], []) if n in graph.entries]
 
 
 def _feeding_name(graph: Graph, name: str) -> str | None:
@@ -363,15 +383,24 @@ def _model_input(graph: Graph, path: str) -> Producer:
 
 
 def _producer_at(graph: Graph, name: str | None, path: str, seen: set[tuple[int, str]]) -> Producer:
-    """The producer that layer ``name`` of ``graph`` is, looking through pass-through layers."""
+    """The producer that layer ``name`` of ``graph`` is, looking through pass-through layers
+    (memoised per graph: a ladder of merges would otherwise be walked exponentially often)."""
     if name is None:
         return Producer(cls="?", kind="unknown")
     if name == _INPUT:
         return _model_input(graph, path)
+    if name in graph.memo:
+        return graph.memo[name]
     key = (id(graph), name)
-    if key in seen:
+    if key in seen:  # a cycle: not a valid model, never fatal
         return Producer(cls="?", kind="unknown")
     seen.add(key)
+    producer = _compute_producer(graph, name, path, seen)
+    graph.memo[name] = producer
+    return producer
+
+
+def _compute_producer(graph: Graph, name: str, path: str, seen: set[tuple[int, str]]) -> Producer:
     entry = graph.entries[name]
     cls = class_name(entry)
     cfg = config_of(entry)
@@ -388,18 +417,39 @@ def _producer_at(graph: Graph, name: str | None, path: str, seen: set[tuple[int,
     look_cls = class_name(look)
     if look_cls in producers.PASS_THROUGH:
         return _producer_at(graph, _feeding_name(graph, name), path, seen)
-    activation = activation_arg(config_of(look).get("activation"))
-    act_name = activation.value if activation.known and isinstance(activation.value, str) else None
-    if look_cls not in producers.AFFINE and look_cls != "Activation":
-        act_name = producers.ACTIVATION_LAYERS.get(look_cls)
-    kind = producers.classify(look_cls, act_name, activation.known)
-    return Producer(
-        cls=look_cls,
-        kind=kind,
-        activation=act_name,
-        location=_location(path, graph, name),
-        name=name,
-    )
+    location = _location(path, graph, name)
+    if look_cls in MERGE_CLASSES:
+        inputs = [_producer_at(graph, n, path, set(seen)) for n in _input_names(graph, name)]
+        for producer in inputs:
+            if producer.kind == "unbounded":
+                return producer
+        kind = producers.classify_merge(p.kind for p in inputs)
+        return Producer(cls=look_cls, kind=kind, location=location, name=name)
+    act_name, known = _producer_activation(look)
+    if holds_recurrent(look):
+        kind = producers.classify_recurrent(act_name, known)
+    elif look_cls == "ReLU" and _number(config_of(look).get("max_value")) is not None:
+        kind = "bounded"  # ReLU(max_value=6)
+    else:
+        kind = producers.classify(look_cls, act_name, known)
+    return Producer(cls=look_cls, kind=kind, activation=act_name, location=location, name=name)
+
+
+def _producer_activation(entry: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """The canonical activation of a producing layer, and whether it is known."""
+    cls = class_name(entry)
+    if cls in producers.ACTIVATION_LAYERS:
+        return producers.ACTIVATION_LAYERS[cls], True
+    if holds_recurrent(entry):  # its output is act(c): the (last) recurrent layer's activation
+        found = list(recurrent_layers(entry, ""))
+        if not found:
+            return None, False
+        arg = found[-1 if cls == "RNN" else 0].arg("activation")
+        return (arg.value if isinstance(arg.value, str) else None), arg.known
+    if cls == "Activation" or cls in producers.AFFINE:
+        arg = activation_arg(config_of(entry).get("activation"))
+        return (arg.value if isinstance(arg.value, str) else None), arg.known
+    return None, True
 
 
 def _input_shape(graph: Graph, name: str) -> tuple[int | None, ...] | None:
