@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,10 +41,17 @@ _PY2_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _python_parse(text: str) -> ast.Module:
+    """CPython's parser, silently: the scanned code's SyntaxWarnings are not ours to print."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def _python_error(text: str) -> tuple[str, int, int] | None:
     """CPython's own message and position for a syntax error (better than libcst's), if any."""
     try:
-        ast.parse(text)
+        _python_parse(text)
     except SyntaxError as exc:
         return exc.msg, exc.lineno or 1, exc.offset or 1
     except (ValueError, TypeError, RecursionError, MemoryError):
@@ -112,7 +120,7 @@ def _nesting(tree: ast.AST) -> int:
 def _too_deep(text: str) -> str | None:
     """Why ``text`` nests too deeply to be parsed safely, or None (other errors are libcst's)."""
     try:
-        tree = ast.parse(text)
+        tree = _python_parse(text)
     except (RecursionError, MemoryError):
         return "cannot parse: nested too deeply (Python refuses it too)"
     except SyntaxError as exc:

@@ -69,9 +69,10 @@ def keras_class(qualified_name: str | None) -> str | None:
 def activation(qualified_name: str | None) -> str | None:
     """The canonical activation a qualified name refers to, e.g. ``tf.nn.relu`` (written with
     ``tensorflow``) → ``"relu"``, ``keras.activations.elu`` → ``"elu"``; None if it is not one."""
-    if not qualified_name or "." not in qualified_name:
+    name = normalize(qualified_name) if qualified_name else ""
+    if "." not in name:
         return None
-    module, last = normalize(qualified_name).rsplit(".", 1)
+    module, last = name.rsplit(".", 1)
     if module not in activations.ACTIVATION_MODULES:
         return None
     return activations.canonical(last)

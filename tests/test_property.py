@@ -1,0 +1,109 @@
+"""Properties of the source analyzer over generated programs.
+
+1. Arbitrary valid Python (hypothesmith) never crashes :func:`analyze`: it returns a result or
+   raises :class:`InputError` with a message, nothing else.
+2. A recurrent layer written in any combination of import style, alias and value style is found,
+   with its class and its activation resolved.
+"""
+
+from __future__ import annotations
+
+import hypothesmith
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kerasrnnlint.frontends.base import InputError
+from kerasrnnlint.frontends.source import analyze
+
+COMMON = settings(
+    max_examples=100,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@COMMON
+@given(hypothesmith.from_grammar())
+def test_arbitrary_python_never_crashes(source: str) -> None:
+    try:
+        result = analyze(source, "generated.py")
+    except InputError as exc:
+        assert exc.message.startswith("cannot ")
+        return
+    assert result.layers == ()  # generated code never imports Keras
+
+
+# from_node() is slow to generate (~1 s an example): a few next to from_grammar()'s 100.
+@settings(COMMON, max_examples=10)
+@given(hypothesmith.from_node())
+def test_arbitrary_syntax_trees_never_crash(source: str) -> None:
+    try:
+        analyze(source, "generated.py")
+    except InputError as exc:
+        assert exc.message.startswith("cannot ")
+
+
+# (import lines, expression naming the `layers` module)
+IMPORT_STYLES = [
+    ("from keras import layers as M", "M"),
+    ("import keras", "keras.layers"),
+    ("import tensorflow as tf", "tf.keras.layers"),
+    ("from tensorflow import keras", "keras.layers"),
+    ("import tensorflow.keras.layers as M", "M"),
+    ("import tf_keras", "tf_keras.layers"),
+    ("import tensorflow as tf\nK = tf.compat.v1.keras", "K.layers"),
+    (
+        "try:\n    from tensorflow.keras import layers\nexcept ImportError:\n"
+        "    from keras import layers",
+        "layers",
+    ),
+]
+CLASSES = ["LSTM", "GRU", "SimpleRNN"]
+ACTIVATIONS = ["relu", "elu", "tanh", "sigmoid", "selu", "softsign", "linear"]
+
+
+@st.composite
+def layer_programs(draw: st.DrawFn) -> tuple[str, str, str, int]:
+    imports, layers = draw(st.sampled_from(IMPORT_STYLES))
+    cls = draw(st.sampled_from(CLASSES))
+    act = draw(st.sampled_from(ACTIVATIONS))
+    rebind = draw(st.booleans())
+    lines = [imports]
+    callee = f"{layers}.{cls}"
+    if rebind:
+        lines.append(f"Layer = {callee}")
+        callee = "Layer"
+    style = draw(st.sampled_from(["literal", "constant", "default", "dict", "cfg", "positional"]))
+    call_args = {
+        "literal": f"8, activation={act!r}",
+        "constant": "8, activation=ACT",
+        "default": "8, activation=act",
+        "dict": f"8, **{{'activation': {act!r}}}",
+        "cfg": "8, **CFG['rnn']",
+        "positional": f"8, {act!r}",
+    }[style]
+    lines.append(f"ACT = {act!r}")
+    lines.append(f"CFG = {{'rnn': {{'activation': {act!r}}}}}")
+    wrap = draw(st.sampled_from(["", "Bidirectional", "TimeDistributed"]))
+    call = f"{callee}({call_args})"
+    if wrap:
+        call = f"{layers}.{wrap}({call})"
+    if style == "default":
+        lines.append(f"def build(act={act!r}):\n    return {call}")
+    else:
+        lines.append(f"model = {call}")
+    text = "\n".join(lines) + "\n"
+    return text, cls, act, 1
+
+
+@settings(max_examples=100, deadline=2000)
+@given(layer_programs())
+def test_every_style_combination_is_found(program: tuple[str, str, str, int]) -> None:
+    text, cls, act, count = program
+    layers = analyze(text, "combo.py").layers
+    assert len(layers) == count, text
+    layer = layers[0]
+    assert layer.cls == cls, text
+    activation = layer.arg("activation")
+    assert activation.known, (text, activation)
+    assert activation.value == act, text
