@@ -31,7 +31,7 @@ from kerasrnnlint.probe.runner import ProbeRequest, probe_batch
 
 GRIDS = {
     "small": {
-        "activation": ("relu", "elu", "tanh"),
+        "activation": ("relu", "selu", "tanh"),
         "units": (32, 128),
         "lr": (1e-3, 1e-2),
         "recurrent_dropout": (0.0, 0.3),
@@ -140,6 +140,18 @@ def print_table(
         if total[name]:
             share = diverged[name] / total[name]
             print(f"| {name} | {total[name]} | {diverged[name]} | {share:.0%} | {other[name]} |")
+    print("\n| activation | configurations | diverged | static ratings |")
+    print("|---|---:|---:|---|")
+    for activation in dict.fromkeys(c.activation for c in configs):
+        rows = [
+            (rating, result)
+            for config, rating, result in zip(configs, ratings, results, strict=True)
+            if config.activation == activation
+        ]
+        count = sum(result.verdict == "confirmed" for _, result in rows)
+        seen = Counter(label(rating) for rating, _ in rows)
+        text = ", ".join(f"{name} {seen[name]}" for name in sorted(seen))
+        print(f"| {activation} | {len(rows)} | {count} | {text} |")
     misses = []
     for config, rating, result in zip(configs, ratings, results, strict=True):
         if result.verdict == "confirmed" and (rating is None or rating < Severity.MEDIUM):

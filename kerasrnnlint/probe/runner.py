@@ -93,6 +93,12 @@ class _Outcome:
         self.done.add(key[0])
 
 
+def package_root() -> str:
+    """The folder holding the ``kerasrnnlint`` package: the child's working directory and first
+    import path, so that no file in the user's project (``keras.py``...) can shadow a module."""
+    return str(Path(kerasrnnlint.__file__).resolve().parent.parent)
+
+
 def child_python(options: ProbeOptions) -> str:
     return options.python or sys.executable
 
@@ -105,9 +111,8 @@ def child_env(options: ProbeOptions) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     if options.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"
-    package_root = str(Path(kerasrnnlint.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p
+        p for p in (package_root(), os.environ.get("PYTHONPATH", "")) if p
     )
     return env
 
@@ -121,6 +126,7 @@ def interpreter_info(python: str, env: dict[str, str]) -> dict[str, Any]:
             text=True,
             timeout=60,
             env=env,
+            cwd=package_root(),
             check=False,
         )
         info = json.loads(done.stdout)
@@ -379,6 +385,7 @@ def _one_child(
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 env=env,
+                cwd=package_root(),
                 text=True,
                 encoding="utf-8",
             )
