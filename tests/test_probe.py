@@ -287,3 +287,20 @@ def test_text_lines_show_verdict_sparkline_and_fix() -> None:
     assert sparkline([1.0, 10.0, 100.0, 1000.0]) == "▁▃▆█"
     failed = ProbeResult(verdict="timeout", tier="replay", message="killed")
     assert text_lines(failed) == ["probe (replay): timeout: killed"]
+
+
+def test_probe_targets_for_notebooks_and_saved_models() -> None:
+    from kerasrnnlint.probe.command import Target, parse_target, select
+    from kerasrnnlint.runner import lint_file
+
+    assert parse_target("a/model.py:12") == Target("a/model.py", line=12)
+    assert parse_target("nb.ipynb:3:7") == Target("nb.ipynb", line=7, cell=3)
+    model = str(Path(__file__).parent.parent / "fixtures" / "models" / "nested_encoder.keras")
+    target = parse_target(f"{model}:forward_lstm")
+    assert target == Target(model, layer="forward_lstm")
+    layers = lint_file(model).layers
+    layer = select(layers, target)
+    assert layer is not None and layer.location.layer_path[-1] == "forward_lstm"
+    assert select(layers, Target(model, layer="missing")) is None
+    with pytest.raises(ValueError, match="FILE:LINE"):
+        parse_target("model.py:0")

@@ -2,6 +2,8 @@
 
 Lints FILE (never imports or runs it), takes the innermost recurrent layer whose call spans LINE,
 and probes it once per finding (with that finding's fix; a layer with no finding is probed too).
+A notebook takes ``NOTEBOOK.ipynb:CELL:LINE``; a saved model (``.keras``, ``.h5``, ``.json``) takes
+``MODEL:LAYER``, a layer name or its path (``encoder/lstm_1``).
 Exit status: 0 when no probe confirmed a divergence, 1 when one did, 2 for a usage error or a file
 that cannot be linted or has no recurrent layer at LINE.
 """
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from kerasrnnlint.findings import Finding, Severity
@@ -24,7 +28,11 @@ def parser() -> argparse.ArgumentParser:
         prog="kerasrnnlint probe",
         description="Confirm the findings on one recurrent layer by a short training run.",
     )
-    p.add_argument("target", metavar="FILE:LINE", help="a Python file and a line of the layer call")
+    p.add_argument(
+        "target",
+        metavar="FILE:LINE",
+        help="a Python file and a line of the layer call (NOTEBOOK.ipynb:CELL:LINE, MODEL:LAYER)",
+    )
     p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
     p.add_argument("--output-format", choices=("text", "json"), default="text")
     p.add_argument("--probe-timeout", type=float, default=30.0, metavar="S", help="per run")
@@ -34,11 +42,42 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_target(target: str) -> tuple[str, int]:
-    path, sep, line = target.rpartition(":")
-    if not sep or not path or not line.isdigit() or int(line) < 1:
-        raise ValueError(f"expected FILE:LINE, got {target!r}")
-    return path, int(line)
+@dataclass(frozen=True)
+class Target:
+    path: str
+    line: int | None = None
+    cell: int | None = None
+    layer: str | None = None  # saved models: a layer name or path
+
+
+def parse_target(target: str) -> Target:
+    """``FILE:LINE``, ``NOTEBOOK.ipynb:CELL:LINE`` or ``MODEL:LAYER``."""
+    from kerasrnnlint.runner import kind_of
+
+    notebook = re.fullmatch(r"(.+\.ipynb):(\d+):(\d+)", target, flags=re.IGNORECASE)
+    if notebook:
+        return Target(notebook[1], line=int(notebook[3]), cell=int(notebook[2]))
+    path, sep, rest = target.rpartition(":")
+    if sep and path and rest and kind_of(path) == "model":
+        return Target(path, layer=rest)
+    if not sep or not path or not rest.isdigit() or int(rest) < 1:
+        raise ValueError(
+            f"expected FILE:LINE, NOTEBOOK.ipynb:CELL:LINE or MODEL:LAYER, got {target!r}"
+        )
+    return Target(path, line=int(rest))
+
+
+def select(layers: Sequence[RecurrentLayer], target: Target) -> RecurrentLayer | None:
+    if target.layer is not None:
+        for layer in layers:
+            names = (layer.name, "/".join(layer.location.layer_path))
+            if target.layer in names or layer.location.layer_path[-1:] == (target.layer,):
+                return layer
+        return None
+    assert target.line is not None
+    if target.cell is not None:
+        layers = [layer for layer in layers if layer.location.cell == target.cell]
+    return layer_at(layers, target.line)
 
 
 def layer_at(layers: Sequence[RecurrentLayer], line: int) -> RecurrentLayer | None:
@@ -65,19 +104,24 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exc:
         return 0 if exc.code == 0 else 2
     try:
-        path, line = parse_target(args.target)
+        target = parse_target(args.target)
     except ValueError as exc:
         print(f"kerasrnnlint probe: {exc}", file=sys.stderr)
         return 2
     from kerasrnnlint.runner import lint_file
 
-    linted = lint_file(path)
+    linted = lint_file(target.path)
     if linted.error:
-        print(f"{path}: error: {linted.error}", file=sys.stderr)
+        print(f"{target.path}: error: {linted.error}", file=sys.stderr)
         return 2
-    layer = layer_at(linted.layers, line)
+    layer = select(linted.layers, target)
     if layer is None:
-        print(f"{path}:{line}: error: no recurrent layer call spans line {line}", file=sys.stderr)
+        what = (
+            f"no recurrent layer named {target.layer!r}"
+            if target.layer is not None
+            else f"no recurrent layer call spans line {target.line}"
+        )
+        print(f"{args.target}: error: {what}", file=sys.stderr)
         return 2
     options = ProbeOptions(
         mode=args.probe_mode,
@@ -155,4 +199,4 @@ def write_json(
     out.write("\n")
 
 
-__all__ = ["layer_at", "main", "parse_target", "probe_one"]
+__all__ = ["Target", "layer_at", "main", "parse_target", "probe_one", "select"]
