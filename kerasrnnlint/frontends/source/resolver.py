@@ -15,19 +15,18 @@ any expression:
 - :meth:`Resolver.dict_items`: the entries of a dict an expression evaluates to, when visible.
 - :meth:`Resolver.span` / :meth:`Resolver.location`: where a node is (1-based rows and columns).
 
-Positions are computed lazily, on the first call to :meth:`span` (a codegen pass over the module),
-so files without a recurrent layer never pay for them.
+Positions are computed lazily, on the first call to :meth:`span` (one lean codegen pass over the
+module, :mod:`.positions`), so files without a recurrent layer never pay for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from kerasrnnlint.frontends.source import imports, values
+from kerasrnnlint.frontends.source.positions import Positions
 from kerasrnnlint.frontends.source.scopes import (
     Binding,
     Definition,
@@ -78,7 +77,7 @@ class Resolver:
         self.index = index
         self.module = index.module
         self.path = path
-        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._positions: Positions | None = None
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -89,13 +88,8 @@ class Resolver:
     def span(self, node: cst.CSTNode) -> Span | None:
         """The source range of ``node``: 1-based rows and columns, end column exclusive."""
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        code_range = self._positions.get(node)
-        if code_range is None:
-            return None
-        start, end = code_range.start, code_range.end
-        return Span(start.line, start.column + 1, end.line, end.column + 1)
+            self._positions = Positions(self.module)
+        return self._positions.span(node)
 
     def location(self, node: cst.CSTNode) -> Location:
         return Location(path=self.path, span=self.span(node))

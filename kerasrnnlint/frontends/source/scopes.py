@@ -8,8 +8,10 @@ ignored: a name bound twice in one scope has two bindings and the resolver decid
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import libcst as cst
 
@@ -148,39 +150,94 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-class _Builder(cst.CSTVisitor):
+# Fields that never hold code the resolver cares about (whitespace, brackets, punctuation).
+_SKIPPED_FIELDS: frozenset[str] = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "indent",
+        "comma",
+        "semicolon",
+        "equal",
+        "colon",
+        "dot",
+        "relative",
+        "operator",
+        "asynchronous",
+        "trailing_whitespace",
+        "newline",
+        "encoding",
+        "default_indent",
+        "default_newline",
+        "has_trailing_newline",
+        "posonly_ind",
+        "star",
+    }
+)
+# Source order where libcst's field order differs (decorators are written first).
+_FIELD_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("keyword", "value"),
+}
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        if kind in _FIELD_ORDER:
+            names = _FIELD_ORDER[kind]
+        else:
+            names = tuple(
+                f.name
+                for f in dataclasses.fields(kind)
+                if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+            )
+        _CHILD_FIELDS[kind] = names
+    return names
+
+
+class _Builder:
+    """An iterative walk (no libcst visitor: those rebuild every node and cost as much as the
+    parse) that records scopes, bindings, each node's scope and every call, in source order."""
+
     def __init__(self, module: cst.Module) -> None:
         self.root = Scope("module", None, module)
-        self.stack: list[Scope] = [self.root]
         self.scope_of: dict[int, Scope] = {}
         self.calls: list[cst.Call] = []
-        # Bodies whose scope starts when the walk reaches them (defaults/decorators stay outside).
-        self.pending: dict[int, Scope] = {}
 
-    @property
-    def current(self) -> Scope:
-        return self.stack[-1]
+    def walk(self, module: cst.Module) -> None:
+        stack: list[tuple[cst.CSTNode, Scope]] = [(module, self.root)]
+        scope_of = self.scope_of
+        while stack:
+            node, scope = stack.pop()
+            scope_of[id(node)] = scope
+            kind = type(node)
+            handler = _HANDLERS.get(kind)
+            inner = handler(self, node, scope) if handler is not None else None
+            children: list[tuple[cst.CSTNode, Scope]] = []
+            for name in _child_fields(kind):
+                value = getattr(node, name)
+                child_scope = scope if inner is None or name not in inner[0] else inner[1]
+                if isinstance(value, cst.CSTNode):
+                    children.append((value, child_scope))
+                elif isinstance(value, (list, tuple)):
+                    children.extend(
+                        (item, child_scope) for item in value if isinstance(item, cst.CSTNode)
+                    )
+            stack.extend(reversed(children))
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        opened = self.pending.pop(id(node), None)
-        if opened is not None:
-            self.stack.append(opened)
-        self.scope_of[id(node)] = self.current
-        if isinstance(node, cst.Call):
-            self.calls.append(node)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if self.current.node is original_node and len(self.stack) > 1:
-            self.stack.pop()
-
-    # -- scopes -----------------------------------------------------------------------------------
-
-    def _open_at(self, body: cst.CSTNode, scope: Scope) -> None:
-        """Start ``scope`` when the walk reaches ``body``; it ends when the walk leaves ``body``."""
-        scope.node = body
-        self.pending[id(body)] = scope
+    # -- scopes: a handler returns (fields evaluated in a new scope, that scope) ------------------
 
     def _bind_params(self, params: cst.Parameters, scope: Scope, def_scope: Scope) -> None:
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
@@ -190,77 +247,69 @@ class _Builder(cst.CSTVisitor):
             if isinstance(star, cst.Param):
                 scope.bind_here(star.name.value, Opaque("`*args`/`**kwargs` parameter"))
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.current.bind(node.name.value, Definition("function", node))
-        scope = Scope("function", self.current, node.body)
-        self._bind_params(node.params, scope, self.current)
-        self._open_at(node.body, scope)
+    def function_def(self, node: cst.FunctionDef, scope: Scope) -> _Inner:
+        scope.bind(node.name.value, Definition("function", node))
+        inner = Scope("function", scope, node.body)
+        self._bind_params(node.params, inner, scope)
+        return ("body",), inner
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        scope = Scope("lambda", self.current, node.body)
-        self._bind_params(node.params, scope, self.current)
-        self._open_at(node.body, scope)
+    def lambda_(self, node: cst.Lambda, scope: Scope) -> _Inner:
+        inner = Scope("lambda", scope, node.body)
+        self._bind_params(node.params, inner, scope)
+        return ("body",), inner
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.current.bind(node.name.value, Definition("class", node))
-        self._open_at(node.body, Scope("class", self.current, node.body))
+    def class_def(self, node: cst.ClassDef, scope: Scope) -> _Inner:
+        scope.bind(node.name.value, Definition("class", node))
+        return ("body",), Scope("class", scope, node.body)
 
-    def _comprehension(self, node: cst.CSTNode, for_in: cst.CompFor) -> None:
-        scope = Scope("comprehension", self.current, node)
-        clause: cst.CompFor | None = for_in
+    def comprehension(
+        self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp, scope: Scope
+    ) -> _Inner:
+        inner = Scope("comprehension", scope, node)
+        clause: cst.CompFor | None = node.for_in
         while clause is not None:
             for name in _target_names(clause.target):
-                scope.bind_here(name, Opaque("comprehension variable"))
+                inner.bind_here(name, Opaque("comprehension variable"))
             clause = clause.inner_for_in
-        self.stack.append(scope)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._comprehension(node, node.for_in)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._comprehension(node, node.for_in)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._comprehension(node, node.for_in)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._comprehension(node, node.for_in)
+        return _child_fields(type(node)), inner
 
     # -- bindings ---------------------------------------------------------------------------------
 
-    def visit_Global(self, node: cst.Global) -> None:
-        self.current.global_names.update(item.name.value for item in node.names)
+    def global_(self, node: cst.Global, scope: Scope) -> None:
+        scope.global_names.update(item.name.value for item in node.names)
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.current.nonlocal_names.update(item.name.value for item in node.names)
+    def nonlocal_(self, node: cst.Nonlocal, scope: Scope) -> None:
+        scope.nonlocal_names.update(item.name.value for item in node.names)
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def import_(self, node: cst.Import, scope: Scope) -> None:
         for alias in node.names:
             full = _dotted(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.current.bind(alias.asname.name.value, Import(full))
+                scope.bind(alias.asname.name.value, Import(full))
             else:
                 head = full.split(".", 1)[0]
-                self.current.bind(head, Import(head))
+                scope.bind(head, Import(head))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
         module = "." * len(node.relative) + _dotted(node.module)
         if isinstance(node.names, cst.ImportStar):
-            self.current.module.star_imports.append(module)
+            scope.module.star_imports.append(module)
             return
         for alias in node.names:
             name = _dotted(alias.name)
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
-            self.current.bind(bound, Import(f"{module}.{name}"))
+            scope.bind(bound, Import(f"{module}.{name}"))
 
-    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+    def _assign(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None, scope: Scope
+    ) -> None:
         if isinstance(target, cst.Name):
             if value is None:
-                self.current.bind(target.value, Opaque("unpacked value"))
+                scope.bind(target.value, Opaque("unpacked value"))
             else:
-                self.current.bind(target.value, Value(value, self.current))
+                scope.bind(target.value, Value(value, scope))
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
@@ -273,60 +322,84 @@ class _Builder(cst.CSTVisitor):
             ):
                 values = [e.value for e in value.elements]
             for element, element_value in zip(elements, values, strict=True):
-                self._assign(element.value, element_value)
+                self._assign(element.value, element_value, scope)
             return
         if isinstance(target, cst.StarredElement):
-            self._assign(target.value, None)
+            self._assign(target.value, None, scope)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def assign(self, node: cst.Assign, scope: Scope) -> None:
         for target in node.targets:
-            self._assign(target.target, node.value)
+            self._assign(target.target, node.value, scope)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def ann_assign(self, node: cst.AnnAssign, scope: Scope) -> None:
         if node.value is not None:
-            self._assign(node.target, node.value)
+            self._assign(node.target, node.value, scope)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def aug_assign(self, node: cst.AugAssign, scope: Scope) -> None:
         for name in _target_names(node.target):
-            self.current.bind(name, Opaque("variable changed by augmented assignment"))
+            scope.bind(name, Opaque("variable changed by augmented assignment"))
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._assign(node.target, node.value)
+    def named_expr(self, node: cst.NamedExpr, scope: Scope) -> None:
+        self._assign(node.target, node.value, scope)
 
-    def _opaque_targets(self, target: cst.BaseExpression, why: str) -> None:
+    def _opaque(self, target: cst.BaseExpression, why: str, scope: Scope) -> None:
         for name in _target_names(target):
-            self.current.bind(name, Opaque(why))
+            scope.bind(name, Opaque(why))
 
-    def visit_For(self, node: cst.For) -> None:
-        self._opaque_targets(node.target, "loop variable")
+    def for_(self, node: cst.For, scope: Scope) -> None:
+        self._opaque(node.target, "loop variable", scope)
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
+    def with_item(self, node: cst.WithItem, scope: Scope) -> None:
         if node.asname is not None:
-            self._opaque_targets(node.asname.name, "`with ... as` variable")
+            self._opaque(node.asname.name, "`with ... as` variable", scope)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def except_handler(self, node: cst.ExceptHandler | cst.ExceptStarHandler, scope: Scope) -> None:
         if node.name is not None:
-            self._opaque_targets(node.name.name, "exception variable")
+            self._opaque(node.name.name, "exception variable", scope)
 
-    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+    def match_capture(self, node: cst.MatchAs | cst.MatchStar, scope: Scope) -> None:
         if node.name is not None:
-            self._opaque_targets(node.name.name, "exception variable")
+            scope.bind(node.name.value, Opaque("match capture"))
 
-    def visit_MatchAs(self, node: cst.MatchAs) -> None:
-        if node.name is not None:
-            self.current.bind(node.name.value, Opaque("match capture"))
-
-    def visit_MatchStar(self, node: cst.MatchStar) -> None:
-        if node.name is not None:
-            self.current.bind(node.name.value, Opaque("match capture"))
-
-    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+    def match_mapping(self, node: cst.MatchMapping, scope: Scope) -> None:
         if node.rest is not None:
-            self.current.bind(node.rest.value, Opaque("match capture"))
+            scope.bind(node.rest.value, Opaque("match capture"))
+
+    def call(self, node: cst.Call, scope: Scope) -> None:
+        self.calls.append(node)
+
+
+_Inner = tuple[tuple[str, ...], Scope]
+_Handler = Callable[[_Builder, Any, Scope], "_Inner | None"]
+_HANDLERS: dict[type[cst.CSTNode], _Handler] = {
+    cst.FunctionDef: _Builder.function_def,
+    cst.Lambda: _Builder.lambda_,
+    cst.ClassDef: _Builder.class_def,
+    cst.ListComp: _Builder.comprehension,
+    cst.SetComp: _Builder.comprehension,
+    cst.DictComp: _Builder.comprehension,
+    cst.GeneratorExp: _Builder.comprehension,
+    cst.Global: _Builder.global_,
+    cst.Nonlocal: _Builder.nonlocal_,
+    cst.Import: _Builder.import_,
+    cst.ImportFrom: _Builder.import_from,
+    cst.Assign: _Builder.assign,
+    cst.AnnAssign: _Builder.ann_assign,
+    cst.AugAssign: _Builder.aug_assign,
+    cst.NamedExpr: _Builder.named_expr,
+    cst.For: _Builder.for_,
+    cst.WithItem: _Builder.with_item,
+    cst.ExceptHandler: _Builder.except_handler,
+    cst.ExceptStarHandler: _Builder.except_handler,
+    cst.MatchAs: _Builder.match_capture,
+    cst.MatchStar: _Builder.match_capture,
+    cst.MatchMapping: _Builder.match_mapping,
+    cst.Call: _Builder.call,
+}
 
 
 def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its scopes, node scopes and calls."""
     builder = _Builder(module)
-    module.visit(builder)
+    builder.walk(module)
     return ModuleIndex(module, builder.root, builder.scope_of, builder.calls)
