@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import venv
@@ -207,7 +208,10 @@ def test_in_process_probe_decides_a_custom_callable() -> None:
     def tanh_like(x: object) -> object:
         return keras.ops.tanh(x)
 
+    random.seed(7)
+    state = random.getstate()
     confirmed = probe_layer(layer, activation=relu_like, fix=TANH_FIX)
+    assert random.getstate() == state  # the caller's own random state is put back
     assert confirmed.verdict == "confirmed", confirmed.message
     assert confirmed.fix_verified is True
     bounded = probe_layer(layer, activation=tanh_like)

@@ -55,7 +55,8 @@ def main() -> int:
 
     def run(key: str, spec: dict[str, Any]) -> dict[str, Any]:
         if key not in memo:
-            memo[key] = {**trainer.run_spec(spec, budget), "tier": spec.get("tier", "")}
+            result = trainer.run_spec(spec, budget, isolated=True)
+            memo[key] = {**result, "tier": spec.get("tier", "")}
         return memo[key]
 
     for job in request.get("jobs", []):

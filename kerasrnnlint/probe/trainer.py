@@ -108,6 +108,8 @@ def run_spec(
     budget: float | None = None,
     activation: Callable[..., Any] | None = None,
     recurrent_activation: Callable[..., Any] | None = None,
+    *,
+    isolated: bool = False,
 ) -> dict[str, Any]:
     """Train the spec's model until the first divergence, ``max_steps`` or ``budget`` seconds.
 
@@ -115,13 +117,18 @@ def run_spec(
     ``not-reproduced`` or ``error``), ``step`` (of the divergence), ``steps`` run, ``history`` (max
     |h| per step), ``max_abs_h``, ``max_abs_c``, ``loss``, ``grad_norm``, ``seconds``, ``device``,
     ``stopped`` and ``reason``.
+
+    ``isolated`` (the child process) clears Keras's session before and after the run. In-process
+    (a live model, maybe mid-``fit``) the session is left alone; the run still seeds Keras's global
+    random state with ``keras.utils.set_random_seed`` so that verdicts repeat, and puts Python's
+    and NumPy's global random states back afterwards.
     """
     started = time.perf_counter()
     sleep = os.environ.get(TEST_SLEEP_ENV)
     if sleep:
         time.sleep(float(sleep))
     try:
-        return _train(spec, budget, activation, recurrent_activation, started)
+        return _train(spec, budget, activation, recurrent_activation, started, isolated)
     except Exception as exc:  # a configuration Keras refuses, an op TF cannot run...
         return {
             "verdict": "error",
@@ -141,13 +148,37 @@ def _train(
     activation: Callable[..., Any] | None,
     recurrent_activation: Callable[..., Any] | None,
     started: float,
+    isolated: bool,
+) -> dict[str, Any]:
+    import random
+
+    import keras
+    import numpy as np
+
+    if isolated:
+        keras.backend.clear_session()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(int(spec["seed"]))
+    try:
+        return _steps(spec, budget, activation, recurrent_activation, started)
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        if isolated:
+            keras.backend.clear_session()
+
+
+def _steps(
+    spec: Mapping[str, Any],
+    budget: float | None,
+    activation: Callable[..., Any] | None,
+    recurrent_activation: Callable[..., Any] | None,
+    started: float,
 ) -> dict[str, Any]:
     import keras
     import numpy as np
     import tensorflow as tf
 
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(int(spec["seed"]))
     model = build_model(spec, activation, recurrent_activation)
     optimizer = _optimizer(keras, spec["optimizer"])
     variables = model.trainable_variables
@@ -205,7 +236,6 @@ def _train(
         device=device_name(),
         reason=_reason(result, history, h_limit, loss, grad_norm),
     )
-    keras.backend.clear_session()
     return result
 
 
