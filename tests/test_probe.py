@@ -158,6 +158,7 @@ def test_tensorflow_missing_gives_one_note_and_keeps_findings(tmp_path: Path) ->
     assert [f.code for f in probed] == [f.code for f in findings]
     assert [f.severity for f in probed] == [f.severity for f in findings]
     assert {f.probe.verdict for f in probed if f.probe is not None} == {"unavailable"}
+    assert all(INSTALL_HINT not in f.probe.message for f in probed if f.probe is not None)
 
 
 def test_hanging_probe_is_killed_at_its_budget(

@@ -237,9 +237,9 @@ def _plan(request: ProbeRequest, mode: specs.Mode, max_steps: int | None) -> _Pl
 def _all_unavailable(
     plans: Sequence[_Plan], mode: str, python: str, why: str, notes: list[str]
 ) -> tuple[list[ProbeResult], list[str]]:
-    note = unavailable_note(python, why)
-    notes.append(note)
-    unavailable = ProbeResult(verdict="unavailable", tier=mode, message=note)
+    notes.append(unavailable_note(python, why))
+    message = f"TensorFlow/Keras is not available to {python} (see the note)"
+    unavailable = ProbeResult(verdict="unavailable", tier=mode, message=message)
     return [p.result or unavailable for p in plans], notes
 
 
