@@ -10,7 +10,9 @@ codes, code prefixes (``KRL0``, ``KRL``, ``ALL``) or rule names. A bad key or va
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
@@ -76,7 +78,11 @@ class Settings:
 
     def is_excluded(self, path: str) -> bool:
         """True when ``path`` (or its last component) matches an exclude glob."""
-        return any(path_matches(path, pattern, self.root) for pattern in self.all_excludes)
+        names, name_globs, path_globs = _split_patterns(self.all_excludes)
+        name = os.path.basename(os.path.normpath(path))
+        if name in names or (name_globs is not None and name_globs.match(name)):
+            return True
+        return any(path_matches(path, pattern, self.root) for pattern in path_globs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -95,6 +101,30 @@ def _relative_posix(path: str, root: str | None) -> str:
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return PurePath(full).as_posix()
     return PurePath(rel).as_posix()
+
+
+@functools.lru_cache(maxsize=32)
+def _split_patterns(
+    patterns: tuple[str, ...],
+) -> tuple[frozenset[str], re.Pattern[str] | None, tuple[str, ...]]:
+    """Exclude globs split for speed: literal names, one regex for name globs, path globs."""
+    names: set[str] = set()
+    name_globs: list[str] = []
+    path_globs: list[str] = []
+    for raw in patterns:
+        pattern = raw.strip().replace(os.sep, "/").rstrip("/")
+        if pattern.startswith("./"):
+            pattern = pattern[2:]
+        if not pattern:
+            continue
+        if "/" in pattern:
+            path_globs.append(raw)
+        elif any(c in pattern for c in "*?["):
+            name_globs.append(fnmatch.translate(pattern))
+        else:
+            names.add(pattern)
+    regex = re.compile("|".join(f"(?:{g})" for g in name_globs)) if name_globs else None
+    return frozenset(names), regex, tuple(path_globs)
 
 
 def path_matches(path: str, pattern: str, root: str | None = None) -> bool:

@@ -30,6 +30,7 @@ class Target:
     path: str
     explicit: bool = False  # named on the command line
     error: str | None = None
+    identity: tuple[int, int] | None = None  # (device, inode), to lint a file reached twice once
 
 
 def suffix(path: str) -> str:
@@ -84,7 +85,7 @@ def _walk(
         if not _wanted_in_directory(path, entry.name):
             continue
         try:
-            mode = entry.stat().st_mode  # follows symlinks
+            info = entry.stat()  # follows symlinks
         except OSError as exc:
             # A dangling link or a link loop (a -> b -> a): "too many levels of symbolic links".
             cause = describe_os_error(exc)
@@ -92,10 +93,10 @@ def _walk(
                 cause = f"broken symbolic link: {cause}"
             yield Target(path, error=cause)
             continue
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(info.st_mode):
             yield Target(path, error="not a regular file (a FIFO, socket or device); skipped")
             continue
-        yield Target(path)
+        yield Target(path, identity=(info.st_dev, info.st_ino))
 
 
 def _enter(
@@ -127,7 +128,7 @@ def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
     A file reachable twice (through a symlink) is linted once.
     """
     targets: list[Target] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
     for raw in paths:
         path = os.path.normpath(raw) if raw not in ("", ".") else "."
         if settings.force_exclude and settings.is_excluded(path):
@@ -146,11 +147,11 @@ def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
         if stat.S_ISDIR(info.st_mode):
             found: Iterable[Target] = _enter(path, settings, (), os.path.islink(path))
         elif stat.S_ISREG(info.st_mode):
-            found = [Target(path, explicit=True)]
+            found = [Target(path, explicit=True, identity=(info.st_dev, info.st_ino))]
         else:
             found = [Target(path, True, "not a regular file (a FIFO, socket or device); skipped")]
         for target in found:
-            key = target.path if target.error else os.path.realpath(target.path)
+            key: object = target.identity or target.path
             if key in seen:
                 continue
             seen.add(key)
