@@ -156,6 +156,24 @@ def test_lookalikes_are_not_layers(text: str) -> None:
     assert analyze(text, "m.py").layers == ()
 
 
+def test_self_references_and_cycles_end_quickly() -> None:
+    text = (
+        "import tensorflow as tf\n"
+        "tf = tf.compat.v1\n"
+        + "x = 1\n"
+        + "x = x + 1\n" * 40
+        + "a = b\nb = a\n"
+        + "d0 = {'activation': 'relu'}\n"
+        + "".join(f"d{i + 1} = {{**d{i}, **d{i}}}\n" for i in range(20))
+        + "tf.keras.layers.LSTM(x, activation=a)\n"
+        + "tf.keras.layers.GRU(8, **d20)\n"
+    )
+    lstm, gru = analyze(text, "m.py").layers
+    assert not lstm.arg("units").known
+    assert not lstm.arg("activation").known
+    assert gru.arg("activation").value == "relu"
+
+
 # -- the resolver, as the training-context code uses it -------------------------------------------
 
 

@@ -78,6 +78,13 @@ class Resolver:
         self.module = index.module
         self.path = path
         self._positions: Positions | None = None
+        # Names are resolved once per (name, scope holding it); a name met again while it is
+        # being resolved (``x = x + 1``, ``tf = tf.compat.v1``) is a cycle, cut there.
+        self._names: dict[tuple[str, int], str | None] = {}
+        self._values: dict[tuple[str, int], Arg] = {}
+        self._active: set[tuple[str, int]] = set()
+        self._active_values: set[tuple[str, int]] = set()
+        self._dicts: dict[tuple[int, int], DictView | None] = {}
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -102,14 +109,18 @@ class Resolver:
 
     def bindings(self, name: str, scope: Scope) -> list[Binding]:
         """What ``name`` is bound to when read in ``scope`` (``[]`` when unbound here)."""
-        found, _ = scope.lookup(name)
-        if found:
-            return found
+        return self._bindings(name, scope)[0]
+
+    def _bindings(self, name: str, scope: Scope) -> tuple[list[Binding], tuple[str, int]]:
+        """The bindings and a key naming them (the name and the scope that holds them)."""
+        found, holder = scope.lookup(name)
+        if found and holder is not None:
+            return found, (name, id(holder))
         module = scope.module
         for star in module.star_imports:
             if imports.is_keras_module(star):
-                return [Import(f"{star}.{name}")]
-        return []
+                return [Import(f"{star}.{name}")], (name, id(module))
+        return [], (name, id(module))
 
     def _scope(self, node: cst.CSTNode, scope: Scope | None) -> Scope:
         return scope if scope is not None else self.scope_of(node)
@@ -127,25 +138,39 @@ class Resolver:
         if depth > MAX_DEPTH:
             return None
         if isinstance(expr, cst.Name):
-            results: list[str] = []
-            for binding in self.bindings(expr.value, scope):
-                if isinstance(binding, Definition):
-                    return None
-                result: str | None = None
-                if isinstance(binding, Import):
-                    result = binding.qualified_name
-                elif isinstance(binding, Value):
-                    result = self._qualified_name(binding.expr, binding.scope, depth + 1)
-                elif isinstance(binding, Param) and binding.default is not None:
-                    result = self._qualified_name(binding.default, binding.def_scope, depth + 1)
-                if result:
-                    results.append(result)
-            if results and len({imports.normalize(r) for r in results}) == 1:
-                return results[0]
-            return None
+            found, key = self._bindings(expr.value, scope)
+            if key in self._names:
+                return self._names[key]
+            if key in self._active:
+                return None  # ``tf = tf.compat.v1``: the other bindings decide
+            self._active.add(key)
+            try:
+                name = self._binding_names(found, depth)
+            finally:
+                self._active.discard(key)
+            self._names[key] = name
+            return name
         if isinstance(expr, cst.Attribute):
             base = self._qualified_name(expr.value, scope, depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
+        return None
+
+    def _binding_names(self, found: list[Binding], depth: int) -> str | None:
+        results: list[str] = []
+        for binding in found:
+            if isinstance(binding, Definition):
+                return None
+            result: str | None = None
+            if isinstance(binding, Import):
+                result = binding.qualified_name
+            elif isinstance(binding, Value):
+                result = self._qualified_name(binding.expr, binding.scope, depth + 1)
+            elif isinstance(binding, Param) and binding.default is not None:
+                result = self._qualified_name(binding.default, binding.def_scope, depth + 1)
+            if result:
+                results.append(result)
+        if results and len({imports.normalize(r) for r in results}) == 1:
+            return results[0]
         return None
 
     def keras_class(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
@@ -235,11 +260,24 @@ class Resolver:
 
     def _name_value(self, expr: cst.Name, scope: Scope, depth: int) -> Arg:
         name = expr.value
-        found = self.bindings(name, scope)
+        found, key = self._bindings(name, scope)
         if not found:
             if name in values.KEYWORD_CONSTANTS:
                 return Arg(values.KEYWORD_CONSTANTS[name])
             return Arg.unknown(f"unresolved name `{name}`")
+        if key in self._values:
+            return self._values[key]
+        if key in self._active_values:
+            return Arg.unknown(f"`{name}` refers to itself")
+        self._active_values.add(key)
+        try:
+            arg = self._bindings_value(name, found, depth)
+        finally:
+            self._active_values.discard(key)
+        self._values[key] = arg
+        return arg
+
+    def _bindings_value(self, name: str, found: list[Binding], depth: int) -> Arg:
         results = [self._binding_value(name, binding, depth) for binding in found]
         first = results[0]
         if all(r.known for r in results) and all(_same(r.value, first.value) for r in results):
@@ -318,6 +356,18 @@ class Resolver:
         return self._dict_items(expr, self._scope(expr, scope), 0, None)
 
     def _dict_items(
+        self,
+        expr: cst.BaseExpression,
+        scope: Scope,
+        depth: int,
+        via: cst.BaseExpression | None,
+    ) -> DictView | None:
+        key = (id(expr), id(via))
+        if key not in self._dicts:
+            self._dicts[key] = self._dict_items_uncached(expr, scope, depth, via)
+        return self._dicts[key]
+
+    def _dict_items_uncached(
         self,
         expr: cst.BaseExpression,
         scope: Scope,
