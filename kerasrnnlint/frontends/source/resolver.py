@@ -40,7 +40,7 @@ from kerasrnnlint.frontends.source.scopes import (
 from kerasrnnlint.ir import Arg, ArgValue, Location, Span
 
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
-MAX_DEPTH = 24
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
