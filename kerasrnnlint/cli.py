@@ -308,7 +308,8 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         try:
             write_atomically(args.output_file, buffer.getvalue())
         except OSError as exc:
-            raise UsageError(f"cannot write --output-file {args.output_file}: {exc}") from None
+            cause = (exc.strerror or str(exc)).lower()
+            raise UsageError(f"cannot write --output-file {args.output_file}: {cause}") from None
         print(f"{summary_line(results)} Report written to {args.output_file}.")
     else:
         reporter(results, ctx, sys.stdout)
