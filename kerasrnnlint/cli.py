@@ -326,8 +326,8 @@ def check_command(argv: Sequence[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     stdin = args.paths == ["-"]
-    if stdin and (args.fix or args.add_noqa):
-        parser.error("--fix and --add-noqa need files on disk, not stdin")
+    if stdin and (args.fix or args.diff or args.add_noqa):
+        parser.error("--fix, --diff and --add-noqa need files on disk, not stdin")
     try:
         settings = build_settings(args)
     except ConfigError as exc:
