@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import libcst as cst
 import pytest
@@ -260,6 +261,22 @@ def test_bad_text_never_crashes(text: str) -> None:
         analyze(text, "bad.py")
     except InputError as exc:
         assert exc.message.startswith("cannot")
+
+
+def test_odd_literals_are_unknown_and_quiet() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        f"LSTM({'9' * 5000}, activation='\\d')\n"
+        "LSTM(8, activation=b'relu')\n"
+        "x = 1 is 1\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first, second = analyze(text, "odd.py").layers
+    assert caught == []
+    assert not first.arg("units").known
+    assert not first.arg("activation").known
+    assert not second.arg("activation").known
 
 
 def test_deeply_nested_expression_is_analyzed_or_refused_cleanly() -> None:

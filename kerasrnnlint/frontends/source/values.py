@@ -7,6 +7,7 @@ business (they need scopes).
 from __future__ import annotations
 
 import math
+import warnings
 
 import libcst as cst
 
@@ -18,20 +19,30 @@ MAX_EXCERPT = 40
 _NOT_LITERAL = object()
 
 
+def _evaluated(node: cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float) -> object:
+    """libcst's ``evaluated_value`` (``ast.literal_eval``), quietly: an invalid escape warns, and
+    an integer of more than 4300 digits is refused by Python."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return node.evaluated_value
+        except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+            return None
+
+
 def string(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal (implicit concatenation included), else None."""
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
+        value = _evaluated(node)
         return value if isinstance(value, str) else None
     return None
 
 
 def number(node: cst.BaseExpression) -> int | float | None:
     """The value of an int or float literal, with a sign; None for anything else."""
-    if isinstance(node, cst.Integer):
-        return node.evaluated_value
-    if isinstance(node, cst.Float):
-        return node.evaluated_value
+    if isinstance(node, (cst.Integer, cst.Float)):
+        value = _evaluated(node)
+        return value if isinstance(value, (int, float)) else None
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         inner = number(node.expression)
         if inner is None:
