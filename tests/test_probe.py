@@ -170,9 +170,11 @@ def test_hanging_probe_is_killed_at_its_budget(
     (cached,), _ = probe_batch(request, ProbeOptions(timeout=1.0))
     assert cached.verdict == "confirmed" and cached.extra["cached"] is True
     # --no-cache: the child sleeps in its run and is killed.
-    (result,), _ = probe_batch(request, ProbeOptions(timeout=1.0, cache=False))
+    options = ProbeOptions(timeout=1.0, cache=False, device="gpu")
+    (result,), notes = probe_batch(request, options)
     assert result.verdict == "timeout", result
     assert "killed" in result.message
+    assert notes == ["probe: --probe-device gpu, but TensorFlow sees no GPU: probed on cpu"]
 
 
 def test_total_budget_stops_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -199,6 +199,8 @@ def probe_batch(
         outcome_runs.runs.update(fresh.runs)
         outcome_runs.failures.update(fresh.failures)
         outcome_runs.device = fresh.device
+        if options.device == "gpu" and fresh.device == "cpu":
+            notes.append("probe: --probe-device gpu, but TensorFlow sees no GPU: probed on cpu")
     cached_keys = {job.key for job in jobs.values()} - {job.key for job in needed}
     results = [
         _result(plan, request, outcome_runs, mode, plan.base_key in cached_keys)
