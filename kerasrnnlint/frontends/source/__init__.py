@@ -177,7 +177,8 @@ def _parse_or_mask(text: str) -> tuple[cst.Module, str, tuple[str, ...]]:
 
 
 def analyze(text: str, path: str) -> FrontendResult:
-    """The recurrent layers of one Python source text, and its ``# noqa`` comments.
+    """The recurrent layers of one Python source text, and its ``# noqa`` comments (read only
+    when there is a layer: without one there is nothing to suppress).
 
     Raises :class:`InputError` when the text does not parse (after masking IPython lines).
     """
@@ -191,4 +192,6 @@ def analyze(text: str, path: str) -> FrontendResult:
             layers = attach_context(module, resolver, found)
     except RecursionError:
         raise InputError("cannot analyze: nested too deeply") from None
-    return FrontendResult(layers=tuple(layers), noqa=noqa_map(text), notes=notes)
+    # Suppressions only matter for findings, and findings need layers: skip the tokenize pass.
+    noqa = noqa_map(text) if layers else {}
+    return FrontendResult(layers=tuple(layers), noqa=noqa, notes=notes)
