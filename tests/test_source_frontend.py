@@ -230,6 +230,12 @@ def test_noqa_map() -> None:
     }
 
 
+def test_noqa_lines_with_every_line_ending() -> None:
+    for newline in ("\n", "\r\n", "\r"):
+        lines = ["x = 1", "y = 2  # noqa: KRL002", 's = """', "# noqa", '"""', ""]
+        assert noqa_map(newline.join(lines)) == {2: frozenset({"KRL002"})}
+
+
 def test_analyze_returns_noqa_lines() -> None:
     text = "from keras.layers import LSTM\nLSTM(8,\n     activation='relu')  # noqa: KRL001\n"
     assert analyze(text, "m.py").noqa == {3: frozenset({"KRL001"})}

@@ -18,6 +18,7 @@ NOQA = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+_LINES = re.compile(r"\r\n?|\n")  # Python's line endings (not form feeds)
 
 
 def parse_comment(comment: str) -> tuple[bool, frozenset[str] | None]:
@@ -36,12 +37,12 @@ def _comments(text: str) -> list[tuple[int, str]]:
     try:
         return [
             (token.start[0], token.string)
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline)
             if token.type == tokenize.COMMENT
         ]
     except (tokenize.TokenError, SyntaxError, ValueError):
         found = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(_LINES.split(text), start=1):
             index = line.find("#")
             if index >= 0:
                 found.append((number, line[index:]))
