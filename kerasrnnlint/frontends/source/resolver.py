@@ -83,6 +83,7 @@ class Resolver:
         self._names: dict[tuple[str, int], str | None] = {}
         self._values: dict[tuple[str, int], Arg] = {}
         self._active: set[tuple[str, int]] = set()
+        self._cycles = 0  # how many cycles were cut so far
         self._active_values: set[tuple[str, int]] = set()
         self._dicts: dict[tuple[int, int], DictView | None] = {}
 
@@ -142,6 +143,7 @@ class Resolver:
             if key in self._names:
                 return self._names[key]
             if key in self._active:
+                self._cycles += 1
                 return None  # ``tf = tf.compat.v1``: the other bindings decide
             self._active.add(key)
             try:
@@ -156,19 +158,31 @@ class Resolver:
         return None
 
     def _binding_names(self, found: list[Binding], depth: int) -> str | None:
+        """The one dotted name all bindings agree on. ``NAME = None`` (the fallback of a failed
+        optional import) and a self-reference (``tf = tf.compat.v1``, cut as a cycle) do not
+        count; any other binding that names nothing (``LSTM = my_factory``, a loop variable, a
+        local ``def``) makes the name ambiguous: None."""
         results: list[str] = []
         for binding in found:
-            if isinstance(binding, Definition):
-                return None
-            result: str | None = None
             if isinstance(binding, Import):
-                result = binding.qualified_name
-            elif isinstance(binding, Value):
-                result = self._qualified_name(binding.expr, binding.scope, depth + 1)
-            elif isinstance(binding, Param) and binding.default is not None:
-                result = self._qualified_name(binding.default, binding.def_scope, depth + 1)
+                results.append(binding.qualified_name)
+                continue
+            if isinstance(binding, (Definition, Opaque)):
+                return None
+            if isinstance(binding, Value):
+                expr, where = binding.expr, binding.scope
+            elif binding.default is not None:
+                expr, where = binding.default, binding.def_scope
+            else:
+                return None  # a parameter without a default: the caller's choice
+            if isinstance(expr, cst.Name) and expr.value == "None":
+                continue
+            cycles = self._cycles
+            result = self._qualified_name(expr, where, depth + 1)
             if result:
                 results.append(result)
+            elif self._cycles == cycles:
+                return None
         if results and len({imports.normalize(r) for r in results}) == 1:
             return results[0]
         return None
