@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,15 +136,31 @@ def _too_deep(text: str) -> str | None:
     return None
 
 
+_recursion_lock = threading.Lock()
+_recursion_users = 0
+_recursion_previous = 0
+
+
 @contextmanager
 def deep_recursion() -> Iterator[None]:
-    """Allow the recursion deep code needs while libcst parses and our visitors walk it."""
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
+    """Allow the recursion deep code needs while libcst parses and our visitors walk it.
+
+    The limit is per process: threads (the language server) share one raised limit, restored
+    when the last of them is done.
+    """
+    global _recursion_users, _recursion_previous
+    with _recursion_lock:
+        if _recursion_users == 0:
+            _recursion_previous = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_recursion_previous, RECURSION_LIMIT))
+        _recursion_users += 1
     try:
         yield
     finally:
-        sys.setrecursionlimit(previous)
+        with _recursion_lock:
+            _recursion_users -= 1
+            if _recursion_users == 0:
+                sys.setrecursionlimit(_recursion_previous)
 
 
 def parse(text: str) -> cst.Module:
