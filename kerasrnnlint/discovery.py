@@ -122,6 +122,19 @@ def _enter(
     yield from _walk(path, settings, (*ancestors, key))
 
 
+def _excluded_anywhere(path: str, settings: Settings) -> bool:
+    """Is ``path``, or a directory above it inside the project root, excluded?"""
+    base = os.path.abspath(settings.root or os.getcwd())
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, base) if full.startswith(base + os.sep) else os.path.basename(full)
+    current = base if full.startswith(base + os.sep) else os.path.dirname(full)
+    for part in rel.split(os.sep):
+        current = os.path.join(current, part)
+        if settings.is_excluded(current):
+            return True
+    return False
+
+
 def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
     """Every file to lint (and every input that cannot be), in a deterministic order.
 
@@ -131,7 +144,7 @@ def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
     seen: set[object] = set()
     for raw in paths:
         path = os.path.normpath(raw) if raw not in ("", ".") else "."
-        if settings.force_exclude and settings.is_excluded(path):
+        if settings.force_exclude and _excluded_anywhere(path, settings):
             continue
         try:
             info = os.stat(path)
