@@ -219,3 +219,19 @@ def test_per_file_ignores_are_relative_to_the_project_root(tmp_path: Path) -> No
     )
     assert "KRL001" not in settings.codes_for(str(tmp_path / "legacy" / "old.py"))
     assert "KRL001" in settings.codes_for(str(tmp_path / "new" / "model.py"))
+
+
+def test_force_exclude_applies_excludes_to_named_paths(project: Path) -> None:
+    (project / "build").mkdir()
+    (project / "build" / "gen.py").write_text(RISKY, encoding="utf-8")
+    configure(project, 'select = ["KRL001"]\nextend-exclude = ["model.py"]\n')
+    # Named paths are linted even when excluded (as in ruff)...
+    assert codes(run("-q", "build/gen.py", "model.py", cwd=project)) == [
+        ("build/gen.py", "KRL001"),
+        ("model.py", "KRL001"),
+    ]
+    # ...unless --force-exclude (or force-exclude = true), as a pre-commit hook wants.
+    proc = run("build/gen.py", "model.py", "--force-exclude", cwd=project)
+    assert proc.returncode == 0 and "No findings in 0 files checked." in proc.stdout
+    configure(project, 'select = ["KRL001"]\nextend-exclude = ["model.py"]\nforce-exclude = true\n')
+    assert codes(run("-q", "build/gen.py", "model.py", cwd=project)) == []
