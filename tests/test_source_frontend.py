@@ -173,6 +173,11 @@ def test_self_references_and_cycles_end_quickly() -> None:
     assert not lstm.arg("units").known
     assert not lstm.arg("activation").known
     assert gru.arg("activation").value == "relu"
+    # One entry per key, however often it was merged in (2**20 copies otherwise).
+    resolver = Resolver(index_module(cst.parse_module(text)), "m.py")
+    gru_call = resolver.index.calls[-1]
+    view = resolver.dict_items(gru_call.args[1].value)
+    assert view is not None and [item.key for item in view.items] == ["activation"]
 
 
 # -- the resolver, as the training-context code uses it -------------------------------------------

@@ -407,7 +407,7 @@ class Resolver:
                     else:
                         items.extend(sub.items)
                         is_open = is_open or sub.open
-            return DictView(tuple(items), is_open)
+            return _view(items, is_open)
         if isinstance(expr, cst.Call) and self._is_builtin(expr.func, "dict", scope):
             items = []
             is_open = False
@@ -421,7 +421,7 @@ class Resolver:
                 else:
                     items.extend(sub.items)
                     is_open = is_open or sub.open
-            return DictView(tuple(items), is_open)
+            return _view(items, is_open)
         if isinstance(expr, cst.Name):
             found = self.bindings(expr.value, scope)
             if len(found) != 1:
@@ -457,3 +457,9 @@ class Resolver:
 
 def _same(a: ArgValue, b: ArgValue) -> bool:
     return type(a) is type(b) and a == b
+
+
+def _view(items: list[DictItem], is_open: bool) -> DictView:
+    """A dict's entries with one item per key, the last one written (as Python builds it)."""
+    last = {item.key: item for item in items}
+    return DictView(tuple(last.values()), is_open)
