@@ -29,6 +29,7 @@ class FileResult:
     error: str | None = None  # why the input could not be linted (names the cause)
     notes: tuple[str, ...] = ()
     skipped: bool = False  # prefiltered: cannot hold a recurrent layer
+    missing_dependency: bool = False  # the error is an optional package that is not installed
 
 
 def check_layer(

@@ -20,7 +20,7 @@ from kerasrnnlint.config import Settings
 from kerasrnnlint.discovery import MODEL_SUFFIXES, NOTEBOOK_SUFFIXES, Target, suffix
 from kerasrnnlint.engine import FileResult
 from kerasrnnlint.files import Unreadable, decode_python, is_binary, read_bytes
-from kerasrnnlint.frontends.base import InputError
+from kerasrnnlint.frontends.base import InputError, MissingDependency
 
 PARALLEL_THRESHOLD = 64  # files left after the prefilter
 Kind = Literal["python", "notebook", "model"]
@@ -92,6 +92,8 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
         from kerasrnnlint.frontends import saved_model
 
         return engine.from_frontend(item.path, saved_model.analyze_file(Path(item.path)), settings)
+    except MissingDependency as exc:
+        return FileResult(path=item.path, error=exc.message, missing_dependency=True)
     except InputError as exc:
         return FileResult(path=item.path, error=_located(exc))
     except RecursionError:
@@ -198,4 +200,16 @@ def lint_targets(
             pass
     for index, item in pending[finished:]:
         results[index] = lint_prepared(item, settings)
-    return [r for r in results if r is not None]
+    return [
+        _as_note(result) if not target.explicit else result
+        for target, result in zip(targets, results, strict=True)
+        if result is not None
+    ]
+
+
+def _as_note(result: FileResult) -> FileResult:
+    """A file found by a directory walk that needs a missing optional package: not checked, said
+    in a note, and the run's exit status is left to the other inputs."""
+    if not result.missing_dependency or result.error is None:
+        return result
+    return FileResult(path=result.path, skipped=True, notes=(f"not checked: {result.error}",))

@@ -32,3 +32,11 @@ class InputError(Exception):
         self.message = message
         self.line = line
         self.column = column
+
+
+class MissingDependency(InputError):
+    """An input that needs an optional package which is not installed (h5py for ``.h5``).
+
+    Named on the command line it is an error; found by a directory walk it is a note, so that a
+    lint run without the optional package still checks everything else and exits on its findings.
+    """

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasrnnlint.frontends import model_config
-from kerasrnnlint.frontends.base import FrontendResult, InputError
+from kerasrnnlint.frontends.base import FrontendResult, InputError, MissingDependency
 
 MODEL_SUFFIXES: frozenset[str] = frozenset({".keras", ".h5", ".hdf5", ".json"})
 
@@ -147,8 +147,9 @@ def read_h5(path: Path) -> tuple[dict[str, Any], Any]:
     try:
         import h5py
     except ImportError:
-        raise InputError(
-            "reading .h5 model files needs h5py: pip install h5py (or save the model as .keras)"
+        raise MissingDependency(
+            "reading .h5 model files needs h5py: pip install 'kerasrnnlint[h5]' "
+            "(or save the model as .keras)"
         ) from None
     try:
         with h5py.File(path, "r") as handle:
