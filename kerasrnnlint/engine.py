@@ -117,12 +117,13 @@ def from_frontend(path: str, result: FrontendResult, settings: Settings) -> File
 
 
 # A recurrent layer's class name always contains one of these (LSTM, GRU, SimpleRNN, ConvLSTM2D,
-# LSTMCell, RNN, StackedRNNCells...). Files without any are skipped before libcst parses them.
+# LSTMCell, RNN, StackedRNNCells...), and every way to reach Keras spells "keras" (keras,
+# tensorflow.keras, tf.keras, tf_keras). Files without both are skipped before libcst parses them.
 PREFILTER = re.compile(rb"LSTM|GRU|RNN")
 
 
 def may_hold_recurrent_layer(data: bytes) -> bool:
-    return PREFILTER.search(data) is not None
+    return b"keras" in data and PREFILTER.search(data) is not None
 
 
 def lint_source(text: str, path: str, settings: Settings | None = None) -> FileResult:

@@ -188,7 +188,7 @@ def test_bad_notebooks_raise_input_error(tmp_path: Path, content: str | bytes, c
 
 
 def test_cli_reports_a_bad_notebook_and_goes_on(tmp_path: Path) -> None:
-    (tmp_path / "broken.ipynb").write_text('{"cells": [LSTM', encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text('{"cells": ["keras.LSTM', encoding="utf-8")
     (tmp_path / "train.ipynb").write_bytes(TRAIN.read_bytes())
     proc = run_cli("--select", "KRL001", ".", cwd=tmp_path)
     assert proc.returncode == 2
