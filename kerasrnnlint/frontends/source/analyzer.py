@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from kerasrnnlint import activations
-from kerasrnnlint.frontends.source.resolver import Resolver
+from kerasrnnlint.frontends.source.resolver import Resolver, argument
 from kerasrnnlint.ir import (
     FIXED_TANH_CLASSES,
     POSITIONAL_PARAMS,
@@ -41,23 +41,6 @@ WRAPPED_ARGS: Mapping[str, tuple[tuple[str, int], ...]] = {
 ACTIVATION_ARGS: frozenset[str] = frozenset({"activation", "recurrent_activation"})
 
 Found = tuple[cst.Call, RecurrentLayer]
-
-
-def _argument(call: cst.Call, keyword: str, position: int) -> cst.BaseExpression | None:
-    """The expression passed as ``keyword=`` or at ``position``, if visible."""
-    index = 0
-    positions_known = True
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        elif arg.star:
-            positions_known = False
-        else:
-            if positions_known and index == position:
-                return arg.value
-            index += 1
-    return None
 
 
 def _wrapped_calls(resolver: Resolver, expr: cst.BaseExpression) -> list[cst.Call]:
@@ -153,7 +136,7 @@ def find_layers(resolver: Resolver) -> list[Found]:
             continue
         assert wrapper is not None
         for keyword, position in WRAPPED_ARGS[wrapper]:
-            expr = _argument(call, keyword, position)
+            expr = argument(call, keyword, position)
             if expr is None:
                 continue
             for inner in _wrapped_calls(resolver, expr):

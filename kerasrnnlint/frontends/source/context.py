@@ -37,7 +37,7 @@ import libcst as cst
 
 from kerasrnnlint import activations, producers
 from kerasrnnlint.frontends.source import imports
-from kerasrnnlint.frontends.source.resolver import Resolver
+from kerasrnnlint.frontends.source.resolver import Resolver, argument
 from kerasrnnlint.ir import (
     DEFAULT_LEARNING_RATES,
     POSITIONAL_PARAMS,
@@ -263,25 +263,6 @@ class ScheduleObj(Sym):
 # --------------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def argument(
-    call: cst.Call, keyword: str, position: int | None = None
-) -> cst.BaseExpression | None:
-    """The expression passed as ``keyword=`` or at ``position`` (when positions are certain)."""
-    index = 0
-    certain = True
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        elif arg.star:
-            certain = False
-        else:
-            if certain and position is not None and index == position:
-                return arg.value
-            index += 1
-    return None
 
 
 def has_star_kwargs(call: cst.Call) -> bool:

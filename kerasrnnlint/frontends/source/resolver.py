@@ -14,6 +14,7 @@ any expression:
 - :meth:`Resolver.deref`: the expression a name was assigned (``x = Conv1D(...)`` → the call).
 - :meth:`Resolver.dict_items`: the entries of a dict an expression evaluates to, when visible.
 - :meth:`Resolver.span` / :meth:`Resolver.location`: where a node is (1-based rows and columns).
+- :func:`argument`: the expression a call passes as ``keyword=`` or at a position.
 
 Positions are computed lazily, on the first call to :meth:`span` (one lean codegen pass over the
 module, :mod:`.positions`), so files without a recurrent layer never pay for them.
@@ -453,6 +454,25 @@ class Resolver:
 
     def _is_builtin(self, expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
         return isinstance(expr, cst.Name) and expr.value == name and not scope.lookup(name)[0]
+
+
+def argument(
+    call: cst.Call, keyword: str, position: int | None = None
+) -> cst.BaseExpression | None:
+    """The expression passed as ``keyword=`` or at ``position`` (when positions are certain)."""
+    index = 0
+    certain = True
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        elif arg.star:
+            certain = False
+        else:
+            if certain and position is not None and index == position:
+                return arg.value
+            index += 1
+    return None
 
 
 def _same(a: ArgValue, b: ArgValue) -> bool:
