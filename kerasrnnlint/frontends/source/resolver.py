@@ -402,12 +402,7 @@ class Resolver:
                     else:
                         is_open = True
                 else:
-                    sub = self._dict_items(element.value, scope, depth + 1, via)
-                    if sub is None:
-                        is_open = True
-                    else:
-                        items.extend(sub.items)
-                        is_open = is_open or sub.open
+                    is_open = self._spread(element.value, scope, depth, via, items) or is_open
             return _view(items, is_open)
         if isinstance(expr, cst.Call) and self._is_builtin(expr.func, "dict", scope):
             items = []
@@ -416,12 +411,7 @@ class Resolver:
                 if arg.keyword is not None:
                     items.append(DictItem(arg.keyword.value, arg.value, scope, via))
                     continue
-                sub = self._dict_items(arg.value, scope, depth + 1, via)
-                if sub is None:
-                    is_open = True
-                else:
-                    items.extend(sub.items)
-                    is_open = is_open or sub.open
+                is_open = self._spread(arg.value, scope, depth, via, items) or is_open
             return _view(items, is_open)
         if isinstance(expr, cst.Name):
             found = self.bindings(expr.value, scope)
@@ -441,6 +431,22 @@ class Resolver:
             reached = via if via is not None else expr
             return self._dict_items(item.value, item.scope, depth + 1, reached)
         return None
+
+    def _spread(
+        self,
+        expr: cst.BaseExpression,
+        scope: Scope,
+        depth: int,
+        via: cst.BaseExpression | None,
+        items: list[DictItem],
+    ) -> bool:
+        """Add the entries of the dict ``**expr`` spreads to ``items``; True when that dict is
+        open (not visible, or not all of its keys are)."""
+        sub = self._dict_items(expr, scope, depth + 1, via)
+        if sub is None:
+            return True
+        items.extend(sub.items)
+        return sub.open
 
     def _subscript_item(self, expr: cst.Subscript, scope: Scope, depth: int) -> DictItem | None:
         """``cfg['lstm']`` → the ``'lstm'`` entry of the visible dict ``cfg``."""
