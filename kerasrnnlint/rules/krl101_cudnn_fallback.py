@@ -37,56 +37,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasrnnlint.cudnn import ELIGIBLE, blockers, describe_all
 from kerasrnnlint.findings import Fix, Severity, Violation
-from kerasrnnlint.ir import Arg, ArgValue, RecurrentLayer
+from kerasrnnlint.ir import Arg, RecurrentLayer
 from kerasrnnlint.rules._rule import Rule, RuleOptions
-from kerasrnnlint.severity import canonical_activation, number
-
-CUDNN_CLASSES: frozenset[str] = frozenset({"LSTM", "GRU"})
-
-# The cuDNN-eligible value of every argument that can disable the kernel.
-ELIGIBLE: dict[str, ArgValue] = {
-    "activation": "tanh",
-    "recurrent_activation": "sigmoid",
-    "recurrent_dropout": 0.0,
-    "unroll": False,
-    "use_bias": True,
-    "reset_after": True,
-}
-
-
-def blocks(layer: RecurrentLayer, param: str, arg: Arg) -> bool:
-    """True when the known value of ``param`` keeps cuDNN from running this layer."""
-    if not arg.known:
-        return False
-    if param in ("activation", "recurrent_activation"):
-        name = canonical_activation(arg)
-        return name is not None and name != ELIGIBLE[param]
-    if param == "recurrent_dropout":
-        rate = number(arg)
-        return rate is not None and rate > 0
-    if param == "reset_after" and layer.cls != "GRU":
-        return False
-    return isinstance(arg.value, bool | int) and bool(arg.value) != ELIGIBLE[param]
-
-
-def blockers(layer: RecurrentLayer) -> list[tuple[str, Arg]]:
-    """The arguments (and their values) that keep cuDNN from running this layer, in order."""
-    if layer.cls not in CUDNN_CLASSES or "RNN" in layer.wrappers:
-        return []
-    found = []
-    for param in ELIGIBLE:
-        arg = layer.arg(param)
-        if blocks(layer, param, arg):
-            found.append((param, arg))
-    return found
-
-
-def describe(param: str, arg: Arg) -> str:
-    if param in ("activation", "recurrent_activation"):
-        name = canonical_activation(arg)
-        return f"{param}={'None' if name == 'linear' and arg.value is None else repr(name)}"
-    return f"{param}={arg.value!r}"
 
 
 def use_cudnn(layer: RecurrentLayer) -> Arg:
@@ -100,7 +54,7 @@ def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
     found = blockers(layer)
     if not found:
         return
-    named = ", ".join(describe(param, arg) for param, arg in found)
+    named = describe_all(found)
     yield Violation(
         message=(
             f"{layer.display_name} cannot use the fused cuDNN kernel because of {named}: on a GPU "

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasrnnlint.cudnn import blockers, describe_all
 from kerasrnnlint.findings import Fix, Severity, Violation
 from kerasrnnlint.ir import RecurrentLayer
 from kerasrnnlint.rules._rule import Rule, RuleOptions
-from kerasrnnlint.rules.krl101_cudnn_fallback import blockers, describe
 
 FIX = Fix(title="use use_cudnn='auto'", changes=(("use_cudnn", "auto"),), safe=True)
 
@@ -48,7 +48,7 @@ def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
     found = blockers(layer)
     if not found:
         return
-    named = ", ".join(describe(param, arg) for param, arg in found)
+    named = describe_all(found)
     yield Violation(
         message=(
             f"{layer.display_name} forces use_cudnn=True but {named} rules the cuDNN kernel "
