@@ -4,34 +4,17 @@ subcommands, output files, and what a one-file run imports."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
 RISKY_ROW, RISKY_COL = 3, len("layer = LSTM(64, activation=") + 1  # where "relu" starts
 CLEAN = "from keras.layers import LSTM\n\nlayer = LSTM(64)\n"
 PLAIN = "import os\n\nprint(os.getcwd())\n"
-
-
-def run(
-    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=full_env,
-    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -53,7 +36,7 @@ def findings_json(stdout: str) -> list[dict[str, object]]:
 
 def test_clean_file_exits_0(tmp_path: Path) -> None:
     write(tmp_path / "clean.py", CLEAN)
-    proc = run("clean.py", cwd=tmp_path)
+    proc = run_cli("clean.py", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings in 1 file checked." in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -61,7 +44,7 @@ def test_clean_file_exits_0(tmp_path: Path) -> None:
 
 def test_risky_file_exits_1_with_finding_line_and_frame(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    proc = run("model.py", cwd=tmp_path)
+    proc = run_cli("model.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     header = f"model.py:{RISKY_ROW}:{RISKY_COL}: KRL001 [high] "
@@ -78,14 +61,14 @@ def test_risky_file_exits_1_with_finding_line_and_frame(tmp_path: Path) -> None:
 
 def test_default_path_is_the_working_directory(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "model.py", RISKY)
-    proc = run(cwd=tmp_path)
+    proc = run_cli(cwd=tmp_path)
     assert proc.returncode == 1
     assert f"pkg/model.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
 
 
 def test_exit_zero(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    proc = run("model.py", "--exit-zero", cwd=tmp_path)
+    proc = run_cli("model.py", "--exit-zero", cwd=tmp_path)
     assert proc.returncode == 0
     assert "KRL001" in proc.stdout
 
@@ -93,18 +76,20 @@ def test_exit_zero(tmp_path: Path) -> None:
 def test_fail_on(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
     # relu is high: fails at every level.
-    assert run("model.py", "--fail-on", "high", cwd=tmp_path).returncode == 1
+    assert run_cli("model.py", "--fail-on", "high", cwd=tmp_path).returncode == 1
     # KRL101 (cuDNN fallback) is info: it never fails the default --fail-on low.
-    proc = run("model.py", "--select", "KRL101", cwd=tmp_path)
+    proc = run_cli("model.py", "--select", "KRL101", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert "KRL101 [info]" in proc.stdout
-    assert run("model.py", "--select", "KRL101", "--fail-on", "info", cwd=tmp_path).returncode == 1
+    assert (
+        run_cli("model.py", "--select", "KRL101", "--fail-on", "info", cwd=tmp_path).returncode == 1
+    )
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
     for args in (("--no-such-flag",), ("--fail-on", "severe"), ("--select", "KRL999"), ("-", "x")):
-        proc = run(*args, cwd=tmp_path)
+        proc = run_cli(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert "error" in proc.stderr
         assert "Traceback" not in proc.stderr
@@ -117,7 +102,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_json_output(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    proc = run("model.py", "--output-format", "json", cwd=tmp_path)
+    proc = run_cli("model.py", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 1
     items = findings_json(proc.stdout)
     krl001 = [item for item in items if item["code"] == "KRL001"]
@@ -137,7 +122,7 @@ def test_json_output(tmp_path: Path) -> None:
 
 def test_json_errors_go_to_stderr(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    proc = run("model.py", "missing.py", "--output-format", "json", cwd=tmp_path)
+    proc = run_cli("model.py", "missing.py", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 2
     assert [i["filename"] for i in findings_json(proc.stdout) if i["code"] == "KRL001"] == [
         "model.py"
@@ -147,7 +132,7 @@ def test_json_errors_go_to_stderr(tmp_path: Path) -> None:
 
 def test_clean_json_is_an_empty_array(tmp_path: Path) -> None:
     write(tmp_path / "clean.py", CLEAN)
-    proc = run("clean.py", "--output-format", "json", cwd=tmp_path)
+    proc = run_cli("clean.py", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 0
     assert findings_json(proc.stdout) == []
 
@@ -155,22 +140,22 @@ def test_clean_json_is_an_empty_array(tmp_path: Path) -> None:
 def test_quiet_statistics_factors_and_no_source(tmp_path: Path) -> None:
     write(tmp_path / "a.py", RISKY)
     write(tmp_path / "b.py", RISKY)
-    quiet = run(".", "--quiet", "--select", "KRL001", cwd=tmp_path)
+    quiet = run_cli(".", "--quiet", "--select", "KRL001", cwd=tmp_path)
     assert quiet.returncode == 1
     assert quiet.stdout.splitlines() == [
         line for line in quiet.stdout.splitlines() if ": KRL001 [high] " in line
     ]
     assert len(quiet.stdout.splitlines()) == 2
 
-    stats = run(".", "--statistics", "--select", "KRL001", cwd=tmp_path)
+    stats = run_cli(".", "--statistics", "--select", "KRL001", cwd=tmp_path)
     assert stats.returncode == 1
     assert "2  KRL001  unbounded-activation" in stats.stdout
     assert "a.py:" not in stats.stdout
 
-    factors = run("a.py", "--show-factors", "--select", "KRL001", cwd=tmp_path)
+    factors = run_cli("a.py", "--show-factors", "--select", "KRL001", cwd=tmp_path)
     assert "    factor: activation = relu" in factors.stdout
 
-    bare = run("a.py", "--no-show-source", "--select", "KRL001", cwd=tmp_path)
+    bare = run_cli("a.py", "--no-show-source", "--select", "KRL001", cwd=tmp_path)
     assert " | " not in bare.stdout and "^" not in bare.stdout
     assert f"a.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in bare.stdout
 
@@ -178,19 +163,19 @@ def test_quiet_statistics_factors_and_no_source(tmp_path: Path) -> None:
 def test_show_unknown_lists_unresolved_layers(tmp_path: Path) -> None:
     source = "from keras.layers import LSTM\nfrom mylib import pick\n\nLSTM(8, activation=pick())\n"
     write(tmp_path / "m.py", source)
-    proc = run("m.py", "--show-unknown", cwd=tmp_path)
+    proc = run_cli("m.py", "--show-unknown", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     unknown = [line for line in proc.stdout.splitlines() if ": unknown: " in line]
     assert len(unknown) == 1
     assert unknown[0].strip().startswith("m.py:4:") and "`activation` not checked" in unknown[0]
     assert "not checked: none" not in proc.stdout
     # Without the flag the layer is silently skipped.
-    assert ": unknown: " not in run("m.py", cwd=tmp_path).stdout
+    assert ": unknown: " not in run_cli("m.py", cwd=tmp_path).stdout
 
 
 def test_output_file_is_written_and_summary_printed(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    proc = run("model.py", "--output-format", "json", "--output-file", "out.json", cwd=tmp_path)
+    proc = run_cli("model.py", "--output-format", "json", "--output-file", "out.json", cwd=tmp_path)
     assert proc.returncode == 1
     data = findings_json((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert any(item["code"] == "KRL001" for item in data)
@@ -200,9 +185,9 @@ def test_output_file_is_written_and_summary_printed(tmp_path: Path) -> None:
 
 def test_colour_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
     write(tmp_path / "model.py", RISKY)
-    plain = run("model.py", cwd=tmp_path)
+    plain = run_cli("model.py", cwd=tmp_path)
     assert "\x1b[" not in plain.stdout
-    coloured = run("model.py", "--color", "always", cwd=tmp_path)
+    coloured = run_cli("model.py", "--color", "always", cwd=tmp_path)
     assert "\x1b[" in coloured.stdout
     assert "KRL001" in coloured.stdout
 
@@ -230,7 +215,7 @@ def test_noqa_on_any_line_of_the_call(tmp_path: Path, where: str, comment: str) 
     slots = {"first": "", "second": "", "third": "", "fourth": ""}
     slots[where] = comment
     write(tmp_path / "m.py", MULTILINE.format(**slots))
-    proc = run("m.py", "--select", "KRL001", cwd=tmp_path)
+    proc = run_cli("m.py", "--select", "KRL001", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert "KRL001" not in proc.stdout
 
@@ -238,19 +223,19 @@ def test_noqa_on_any_line_of_the_call(tmp_path: Path, where: str, comment: str) 
 def test_noqa_for_another_code_does_not_suppress(tmp_path: Path) -> None:
     slots = {"first": "", "second": "", "third": NOQA + ": KRL002", "fourth": ""}
     write(tmp_path / "m.py", MULTILINE.format(**slots))
-    proc = run("m.py", "--select", "KRL001", cwd=tmp_path)
+    proc = run_cli("m.py", "--select", "KRL001", cwd=tmp_path)
     assert proc.returncode == 1
     assert "m.py:5:" in proc.stdout and "KRL001" in proc.stdout
 
 
 def test_stdin_with_stdin_filename(tmp_path: Path) -> None:
-    proc = run("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=RISKY)
+    proc = run_cli("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=RISKY)
     assert proc.returncode == 1, proc.stderr
     assert f"pkg/model.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
     assert 'layer = LSTM(64, activation="relu")' in proc.stdout  # code frame from stdin text
-    clean = run("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=CLEAN)
+    clean = run_cli("-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=CLEAN)
     assert clean.returncode == 0
-    as_json = run("-", "--output-format", "json", cwd=tmp_path, stdin=RISKY)
+    as_json = run_cli("-", "--output-format", "json", cwd=tmp_path, stdin=RISKY)
     assert {i["filename"] for i in findings_json(as_json.stdout)} == {"<stdin>"}
 
 
@@ -262,22 +247,22 @@ def test_discovery_suffixes_excludes_and_order(tmp_path: Path) -> None:
     write(tmp_path / "node_modules" / "x.py", RISKY)
     write(tmp_path / ".venv2" / "pyvenv.cfg", "home = /usr\n")  # a virtualenv by its marker
     write(tmp_path / ".venv2" / "lib" / "m.py", RISKY)
-    proc = run(".", "--select", "KRL001", "--quiet", cwd=tmp_path)
+    proc = run_cli(".", "--select", "KRL001", "--quiet", cwd=tmp_path)
     files = [line.split(":", 1)[0] for line in proc.stdout.splitlines()]
     assert files == ["a/z.pyi", "b.py"]
     # A file named explicitly is linted whatever its suffix.
-    named = run("a/notes.txt", "--select", "KRL001", "--quiet", cwd=tmp_path)
+    named = run_cli("a/notes.txt", "--select", "KRL001", "--quiet", cwd=tmp_path)
     assert named.stdout.startswith("a/notes.txt:3:")
     # --extend-exclude adds globs; --exclude replaces the defaults.
-    assert "a/z.pyi" not in run(".", "--extend-exclude", "a", "-q", cwd=tmp_path).stdout
-    replaced = run(".", "--exclude", "a", "--select", "KRL001", "-q", cwd=tmp_path)
+    assert "a/z.pyi" not in run_cli(".", "--extend-exclude", "a", "-q", cwd=tmp_path).stdout
+    replaced = run_cli(".", "--exclude", "a", "--select", "KRL001", "-q", cwd=tmp_path)
     assert "build/gen.py" in replaced.stdout and "a/z.pyi" not in replaced.stdout
 
 
 def test_a_path_named_like_a_subcommand_can_be_linted(tmp_path: Path) -> None:
     write(tmp_path / "rules" / "m.py", RISKY)
     for args in (("./rules",), ("check", "rules")):
-        proc = run(*args, "--select", "KRL001", cwd=tmp_path)
+        proc = run_cli(*args, "--select", "KRL001", cwd=tmp_path)
         assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
         assert "rules/m.py:3:" in proc.stdout
 
@@ -286,8 +271,8 @@ def test_many_files_in_parallel_keep_their_order(tmp_path: Path) -> None:
     for i in range(80):
         write(tmp_path / f"m{i:03d}.py", RISKY if i % 3 == 0 else CLEAN)
     args = (".", "--select", "KRL001", "--output-format", "json")
-    parallel = run(*args, "--jobs", "2", cwd=tmp_path)
-    serial = run(*args, "--jobs", "1", cwd=tmp_path)
+    parallel = run_cli(*args, "--jobs", "2", cwd=tmp_path)
+    serial = run_cli(*args, "--jobs", "1", cwd=tmp_path)
     assert parallel.returncode == serial.returncode == 1
     assert parallel.stdout == serial.stdout
     names = [item["filename"] for item in findings_json(parallel.stdout)]
@@ -300,18 +285,18 @@ def test_many_files_in_parallel_keep_their_order(tmp_path: Path) -> None:
 
 
 def test_rules_lists_every_rule(tmp_path: Path) -> None:
-    proc = run("rules", cwd=tmp_path)
+    proc = run_cli("rules", cwd=tmp_path)
     assert proc.returncode == 0
     rows = {line.split()[0]: line for line in proc.stdout.splitlines()[1:]}
     assert "unbounded-activation" in rows["KRL001"]
     assert "unbounded-recurrent-activation" in rows["KRL002"]
-    data = json.loads(run("rules", "--output-format", "json", cwd=tmp_path).stdout)
+    data = json.loads(run_cli("rules", "--output-format", "json", cwd=tmp_path).stdout)
     assert {"code": "KRL001", "name": "unbounded-activation"}.items() <= data[0].items()
 
 
 @pytest.mark.parametrize("name", ["KRL001", "krl001", "unbounded-activation"])
 def test_explain_prints_the_rule_and_the_risk_model(tmp_path: Path, name: str) -> None:
-    proc = run("explain", name, cwd=tmp_path)
+    proc = run_cli("explain", name, cwd=tmp_path)
     assert proc.returncode == 0
     text = proc.stdout
     headings = ["What it does", "Why is this bad", "Example", "Use instead", "Severity"]
@@ -321,10 +306,10 @@ def test_explain_prints_the_rule_and_the_risk_model(tmp_path: Path, name: str) -
 
 
 def test_explain_severity_and_unknown(tmp_path: Path) -> None:
-    severity = run("explain", "severity", cwd=tmp_path)
+    severity = run_cli("explain", "severity", cwd=tmp_path)
     assert severity.returncode == 0 and severity.stdout.startswith("# Severity")
     assert "What it does" not in severity.stdout
-    unknown = run("explain", "KRL999", cwd=tmp_path)
+    unknown = run_cli("explain", "KRL999", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "unknown rule 'KRL999'" in unknown.stderr and "KRL001" in unknown.stderr
 
@@ -338,7 +323,7 @@ def test_console_script_and_version(tmp_path: Path) -> None:
         [exe, "model.py", "--select", "KRL001"], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 1 and "KRL001" in proc.stdout
-    version = run("--version", cwd=tmp_path)
+    version = run_cli("--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("kerasrnnlint ")
 
 
@@ -348,14 +333,7 @@ def test_console_script_and_version(tmp_path: Path) -> None:
 
 
 def imported_modules(tmp_path: Path, *args: str) -> set[str]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "kerasrnnlint", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    proc = run_cli(*args, cwd=tmp_path, importtime=True)
     modules = set()
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -400,7 +378,7 @@ def test_notebook_in_a_directory_is_linted_with_a_cell_frame(tmp_path: Path) -> 
         "nbformat_minor": 5,
     }
     write(tmp_path / "nb" / "train.ipynb", json.dumps(notebook))
-    proc = run(".", "--select", "KRL001", cwd=tmp_path)
+    proc = run_cli(".", "--select", "KRL001", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"nb/train.ipynb:cell 2:{RISKY_ROW}:{RISKY_COL}: KRL001 [high]" in proc.stdout
     assert f'{RISKY_ROW} | layer = LSTM(64, activation="relu")' in proc.stdout
@@ -412,12 +390,12 @@ def test_model_json_is_found_in_a_directory_but_other_json_is_not(tmp_path: Path
         pytest.skip("fixtures/models/classic.json is not there")
     shutil.copy(fixture, tmp_path / "classic.json")
     write(tmp_path / "package.json", '{"name": "web", "dependencies": {"LSTM": "1.0"}}')
-    proc = run(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
+    proc = run_cli(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     items = findings_json(proc.stdout)
     assert {item["filename"] for item in items} == {"classic.json"}
     assert all(item["layer_path"] for item in items)
     # Named explicitly, a JSON file that is not a model is an input error, not a silent skip.
-    named = run("package.json", cwd=tmp_path)
+    named = run_cli("package.json", cwd=tmp_path)
     assert named.returncode == 2
     assert named.stdout.startswith("package.json: error: ")

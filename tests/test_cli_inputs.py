@@ -11,22 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
 RISKY_ROW, RISKY_COL = 3, len("layer = LSTM(64, activation=") + 1
-
-
-def run(*args: str, cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        **kwargs,  # type: ignore[call-overload]
-    )
 
 
 def assert_reported(proc: subprocess.CompletedProcess[str], name: str, cause: str) -> None:
@@ -47,7 +35,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def lint(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run(".", "--select", "KRL001", *extra, cwd=project)
+    return run_cli(".", "--select", "KRL001", *extra, cwd=project)
 
 
 # Files that hold a recurrent layer (so the prefilter lets them through) but cannot be linted.
@@ -89,7 +77,7 @@ def test_huge_file_is_skipped_with_a_message(project: Path) -> None:
 
 
 def test_missing_path(project: Path) -> None:
-    proc = run("good.py", "nothere.py", "--select", "KRL001", cwd=project)
+    proc = run_cli("good.py", "nothere.py", "--select", "KRL001", cwd=project)
     assert_reported(proc, "nothere.py", "no such file or directory")
 
 
@@ -99,7 +87,7 @@ def test_fifo_is_not_read(project: Path) -> None:
     os.mkfifo(project / "pipe.py")
     assert_reported(lint(project), "pipe.py", "not a regular file")
     # Named explicitly too (reading it would block forever).
-    proc = run("good.py", "pipe.py", "--select", "KRL001", cwd=project)
+    proc = run_cli("good.py", "pipe.py", "--select", "KRL001", cwd=project)
     assert_reported(proc, "pipe.py", "not a regular file")
 
 
@@ -120,7 +108,7 @@ def test_bom_crlf_and_declared_encoding_are_linted_normally(tmp_path: Path) -> N
     (tmp_path / "crlf.py").write_bytes(RISKY.replace("\n", "\r\n").encode())
     latin = "# -*- coding: latin-1 -*-\n" + RISKY.replace("layer =", "caf\xe9 =")
     (tmp_path / "latin.py").write_bytes(latin.encode("latin-1"))
-    proc = run(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
+    proc = run_cli(".", "--select", "KRL001", "--output-format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     found = {
         (i["filename"], i["location"]["row"], i["location"]["column"])
@@ -155,15 +143,7 @@ def test_unreadable_file(project: Path) -> None:
             pytest.skip("root reads every file here")
         preexec = drop_file_read_override  # root reads everything otherwise
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "kerasrnnlint", ".", "--select", "KRL001"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "NO_COLOR": "1"},
-            preexec_fn=preexec,
-        )
+        proc = run_cli(".", "--select", "KRL001", cwd=project, preexec_fn=preexec)
     except subprocess.SubprocessError as exc:
         pytest.skip(f"cannot drop root's file-read capability here: {exc}")
     finally:

@@ -3,29 +3,17 @@ plus the pure selector and glob functions the configuration is built from."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint import config
 from kerasrnnlint.findings import Severity
 
 RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(64, activation="relu")\n'
 GATES = 'from keras.layers import GRU\n\nlayer = GRU(64, recurrent_activation="relu")\n'
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def codes(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
@@ -51,11 +39,11 @@ def configure(project: Path, body: str) -> None:
 
 def test_select_and_ignore_from_pyproject(project: Path) -> None:
     configure(project, 'select = ["KRL002"]\n')
-    assert codes(run("-q", cwd=project)) == [("gates.py", "KRL002")]
+    assert codes(run_cli("-q", cwd=project)) == [("gates.py", "KRL002")]
     configure(project, 'select = ["KRL0"]\nignore = ["unbounded-recurrent-activation"]\n')
-    assert codes(run("-q", cwd=project)) == [("model.py", "KRL001")]
+    assert codes(run_cli("-q", cwd=project)) == [("model.py", "KRL001")]
     configure(project, 'ignore = ["KRL"]\n')
-    proc = run(cwd=project)
+    proc = run_cli(cwd=project)
     assert proc.returncode == 0 and "No findings" in proc.stdout
 
 
@@ -69,33 +57,33 @@ def test_per_file_ignores_and_exclude(project: Path) -> None:
         'select = ["KRL001"]\nexclude = ["generated"]\n'
         '[tool.kerasrnnlint.per-file-ignores]\n"legacy/*.py" = ["KRL001"]\n',
     )
-    assert codes(run("-q", cwd=project)) == [("model.py", "KRL001")]
+    assert codes(run_cli("-q", cwd=project)) == [("model.py", "KRL001")]
     # extend-exclude keeps the defaults and adds to them.
     configure(project, 'select = ["KRL001"]\nextend-exclude = ["legacy", "model.py"]\n')
-    assert codes(run("-q", cwd=project)) == [("generated/gen.py", "KRL001")]
+    assert codes(run_cli("-q", cwd=project)) == [("generated/gen.py", "KRL001")]
 
 
 def test_fail_on_from_pyproject_and_flag_override(project: Path) -> None:
     configure(project, 'select = ["KRL101"]\nfail-on = "info"\n')
-    assert run(cwd=project).returncode == 1
-    assert run("--fail-on", "low", cwd=project).returncode == 0
+    assert run_cli(cwd=project).returncode == 1
+    assert run_cli("--fail-on", "low", cwd=project).returncode == 0
     configure(project, 'select = ["KRL001"]\nfail-on = "high"\n')
-    assert run(cwd=project).returncode == 1
+    assert run_cli(cwd=project).returncode == 1
 
 
 def test_flags_override_configuration(project: Path) -> None:
     configure(project, 'select = ["KRL002"]\nignore = ["KRL101"]\n')
-    assert codes(run("-q", "--select", "KRL001", cwd=project)) == [("model.py", "KRL001")]
-    assert codes(run("-q", "--extend-select", "KRL001", cwd=project)) == [
+    assert codes(run_cli("-q", "--select", "KRL001", cwd=project)) == [("model.py", "KRL001")]
+    assert codes(run_cli("-q", "--extend-select", "KRL001", cwd=project)) == [
         ("gates.py", "KRL002"),
         ("model.py", "KRL001"),
     ]
-    assert codes(run("-q", "--ignore", "KRL002", cwd=project)) == []
-    per_file = run(
+    assert codes(run_cli("-q", "--ignore", "KRL002", cwd=project)) == []
+    per_file = run_cli(
         "-q", "--select", "KRL001,KRL002", "--per-file-ignores", "model.py:KRL001", cwd=project
     )
     assert codes(per_file) == [("gates.py", "KRL002")]
-    assert codes(run("-q", "--isolated", "--select", "KRL002", cwd=project)) == [
+    assert codes(run_cli("-q", "--isolated", "--select", "KRL002", cwd=project)) == [
         ("gates.py", "KRL002")
     ]
 
@@ -106,18 +94,18 @@ def test_nearest_pyproject_upward_and_explicit_config(project: Path) -> None:
     sub.mkdir(parents=True)
     (sub / "m.py").write_text(RISKY, encoding="utf-8")
     # Run from inside the tree: the config above applies (KRL001 not selected).
-    proc = run(".", cwd=sub)
+    proc = run_cli(".", cwd=sub)
     assert proc.returncode == 0, proc.stdout
     # The first path decides where to look, not the working directory.
     other = project.parent / (project.name + "-other")
     other.mkdir()
     (other / "pyproject.toml").write_text('[tool.kerasrnnlint]\nselect = ["KRL001"]\n')
-    assert codes(run("-q", str(sub), cwd=other)) == []
-    assert codes(run("-q", "m.py", "--config", str(other / "pyproject.toml"), cwd=sub)) == [
+    assert codes(run_cli("-q", str(sub), cwd=other)) == []
+    assert codes(run_cli("-q", "m.py", "--config", str(other / "pyproject.toml"), cwd=sub)) == [
         ("m.py", "KRL001")
     ]
     # --isolated ignores every configuration file.
-    assert ("m.py", "KRL001") in codes(run("-q", "--isolated", "m.py", cwd=sub))
+    assert ("m.py", "KRL001") in codes(run_cli("-q", "--isolated", "m.py", cwd=sub))
 
 
 def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
@@ -126,7 +114,7 @@ def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
     sub.mkdir()
     (sub / "pyproject.toml").write_text('[project]\nname = "inner"\n', encoding="utf-8")
     (sub / "m.py").write_text(RISKY, encoding="utf-8")
-    assert run(".", cwd=sub).returncode == 0  # the outer table applies (KRL001 not selected)
+    assert run_cli(".", cwd=sub).returncode == 0  # the outer table applies (KRL001 not selected)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +132,7 @@ def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
 )
 def test_bad_configuration_exits_2(project: Path, body: str, message: str) -> None:
     configure(project, body)
-    proc = run(cwd=project)
+    proc = run_cli(cwd=project)
     assert proc.returncode == 2, proc.stdout
     assert "Traceback" not in proc.stderr
     assert "pyproject.toml" in proc.stderr
@@ -159,7 +147,7 @@ def test_bad_flag_values_exit_2(project: Path) -> None:
         ("--ignore", "KRL9"),
         ("--config", "missing.toml"),
     ):
-        proc = run(*args, cwd=project)
+        proc = run_cli(*args, cwd=project)
         assert proc.returncode == 2, args
         assert "error" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -226,12 +214,12 @@ def test_force_exclude_applies_excludes_to_named_paths(project: Path) -> None:
     (project / "build" / "gen.py").write_text(RISKY, encoding="utf-8")
     configure(project, 'select = ["KRL001"]\nextend-exclude = ["model.py"]\n')
     # Named paths are linted even when excluded (as in ruff)...
-    assert codes(run("-q", "build/gen.py", "model.py", cwd=project)) == [
+    assert codes(run_cli("-q", "build/gen.py", "model.py", cwd=project)) == [
         ("build/gen.py", "KRL001"),
         ("model.py", "KRL001"),
     ]
     # ...unless --force-exclude (or force-exclude = true), as a pre-commit hook wants.
-    proc = run("build/gen.py", "model.py", "--force-exclude", cwd=project)
+    proc = run_cli("build/gen.py", "model.py", "--force-exclude", cwd=project)
     assert proc.returncode == 0 and "No findings in 0 files checked." in proc.stdout
     configure(project, 'select = ["KRL001"]\nextend-exclude = ["model.py"]\nforce-exclude = true\n')
-    assert codes(run("-q", "build/gen.py", "model.py", cwd=project)) == []
+    assert codes(run_cli("-q", "build/gen.py", "model.py", cwd=project)) == []

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint.engine import lint_source
 from kerasrnnlint.findings import Severity
@@ -43,12 +44,7 @@ def line_of(name: str, text: str) -> int:
 
 def test_classic_case_as_source_is_high_through_the_command_line() -> None:
     path = FIXTURES / "krl003_recurrent_dropout_high_lr.py"
-    proc = subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", "--output-format", "json", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_cli("--output-format", "json", path)
     assert proc.returncode == 1, proc.stderr
     line = line_of(path.name, 'LSTM(512, activation="relu"')
     found = {f["code"]: f for f in json.loads(proc.stdout) if f["location"]["row"] == line}

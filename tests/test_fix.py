@@ -9,29 +9,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint.engine import lint_source
 from kerasrnnlint.findings import Fix
 from kerasrnnlint.fixes import add_noqa_source, fix_source
 
 
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def relint(path: Path) -> list[dict[str, object]]:
-    done = run("--output-format", "json", "--isolated", path.name, cwd=path.parent)
+    done = run_cli("--output-format", "json", "--isolated", path.name, cwd=path.parent)
     assert done.returncode in (0, 1), done.stderr
     findings: list[dict[str, object]] = json.loads(done.stdout)
     return findings
@@ -55,7 +44,7 @@ encoder = LSTM(
 def test_fix_alone_leaves_unsafe_fixes_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(RISKY, encoding="utf-8")
-    done = run("--fix", "--isolated", "model.py", cwd=tmp_path)
+    done = run_cli("--fix", "--isolated", "model.py", cwd=tmp_path)
     assert done.returncode == 1
     assert path.read_text(encoding="utf-8") == RISKY
     assert "model.py:5:16: KRL001 fixable with --unsafe-fixes" in done.stderr
@@ -65,7 +54,7 @@ def test_fix_alone_leaves_unsafe_fixes_and_says_so(tmp_path: Path) -> None:
 def test_unsafe_fixes_keep_comments_layout_and_quotes(tmp_path: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(RISKY, encoding="utf-8")
-    done = run("--fix", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert path.read_text(encoding="utf-8") == RISKY.replace("'relu'", "'tanh'")
     assert relint(path) == []
@@ -77,7 +66,7 @@ def test_safe_fix_is_applied_by_fix_alone(tmp_path: Path) -> None:
         "from keras.layers import LSTM\n\nlayer = LSTM(8, recurrent_dropout=0.2, use_cudnn=True)\n",
         encoding="utf-8",
     )
-    done = run("--fix", "--isolated", "forced.py", cwd=tmp_path)
+    done = run_cli("--fix", "--isolated", "forced.py", cwd=tmp_path)
     assert 'use_cudnn="auto"' in path.read_text(encoding="utf-8")
     assert "KRL102" not in codes(relint(path))
     # What remains is the info-level KRL101 (recurrent_dropout still blocks cuDNN), whose fix is
@@ -106,7 +95,7 @@ e = RNN(LSTMCell(8, activation=None))
 """
     path = tmp_path / "values.py"
     path.write_text(source, encoding="utf-8")
-    done = run("--fix", "--unsafe-fixes", "--isolated", "values.py", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "values.py", cwd=tmp_path)
     assert done.returncode == 1
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[2] == 'ACT = "relu"'  # the constant may serve other layers: edited at the call
@@ -133,7 +122,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(RISKY, encoding="utf-8")
     before = path.stat().st_mtime_ns
-    done = run("--diff", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
+    done = run_cli("--diff", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
     assert "--- model.py\n+++ model.py\n" in done.stdout
     assert "-    activation='relu',  # tuned by hand\n" in done.stdout
     assert "+    activation='tanh',  # tuned by hand\n" in done.stdout
@@ -155,7 +144,7 @@ c = GRU(8, \\
     path = tmp_path / "legacy.py"
     path.write_text(source, encoding="utf-8")
     assert codes(relint(path)) == ["KRL001", "KRL001", "KRL001", "KRL101", "KRL101"]
-    done = run("--add-noqa", "--isolated", "legacy.py", cwd=tmp_path)
+    done = run_cli("--add-noqa", "--isolated", "legacy.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert path.read_text(encoding="utf-8") == (
         """\
@@ -182,7 +171,7 @@ def test_line_endings_bom_encoding_and_permissions_are_kept(tmp_path: Path) -> N
         b"# -*- coding: latin-1 -*-\nfrom keras.layers import GRU\n"
         b"y = GRU(8, activation='relu')  # caf\xe9\n"
     )
-    done = run("--fix", "--unsafe-fixes", "--isolated", "crlf.py", "latin.py", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "crlf.py", "latin.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert crlf.read_bytes() == (
         b"\xef\xbb\xbffrom keras.layers import LSTM\r\n\r\nx = LSTM(8, activation='tanh')\r\n"
@@ -198,7 +187,7 @@ def test_fixed_result_that_would_not_compile_is_not_written(tmp_path: Path) -> N
     source = "from keras.layers import LSTM\n\nlayer = LSTM(8, activation='relu')\nbreak\n"
     path = tmp_path / "broken.py"
     path.write_text(source, encoding="utf-8")
-    done = run("--fix", "--unsafe-fixes", "--isolated", "broken.py", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "broken.py", cwd=tmp_path)
     assert path.read_text(encoding="utf-8") == source
     assert "broken.py: not written: the fixed source would not compile: 'break' outside loop" in (
         done.stderr
@@ -213,7 +202,7 @@ def test_python_exported_from_a_notebook_keeps_its_shell_lines(tmp_path: Path) -
     )
     path = tmp_path / "exported.py"
     path.write_text(source, encoding="utf-8")
-    done = run("--fix", "--unsafe-fixes", "--isolated", "exported.py", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "exported.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert path.read_text(encoding="utf-8") == source.replace("'relu'", "'tanh'")
 
@@ -243,7 +232,7 @@ def test_notebook_fix_writes_only_the_cell_source(tmp_path: Path) -> None:
     }
     path = tmp_path / "train.ipynb"
     path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
-    done = run("--fix", "--unsafe-fixes", "--isolated", "train.ipynb", cwd=tmp_path)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "train.ipynb", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     expected = json.loads(json.dumps(notebook))
     expected["cells"][2]["source"][2] = "    activation='tanh',  # why\n"

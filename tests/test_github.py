@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
@@ -145,22 +144,7 @@ def test_input_errors_and_notes() -> None:
 def test_cli_prints_annotations(tmp_path: Path) -> None:
     text = 'from keras.layers import LSTM, GRU\n\nx = LSTM(8, activation="relu")\ny = GRU(4)\n'
     (tmp_path / "model.py").write_text(text, encoding="utf-8")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kerasrnnlint",
-            "--select",
-            "KRL001",
-            "--output-format",
-            "github",
-            "model.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("--select", "KRL001", "--output-format", "github", "model.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     annotations = [parse(line) for line in proc.stdout.splitlines() if line.startswith("::")]
     assert [(name, props["file"], props["line"]) for name, props, _ in annotations] == [

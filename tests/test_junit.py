@@ -4,11 +4,11 @@ test case per finding, a passing one per clean file, an error per input that cou
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
+
+from helpers import run_cli
 
 from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
@@ -120,24 +120,16 @@ def test_cli_junit_report(tmp_path: Path) -> None:
         'from keras.layers import LSTM\nLSTM(8, activation="relu")\n', encoding="utf-8"
     )
     (tmp_path / "clean.py").write_text("from keras.layers import GRU\nGRU(4)\n", encoding="utf-8")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kerasrnnlint",
-            "--select",
-            "KRL001",
-            "--output-format",
-            "junit",
-            "--output-file",
-            "report.xml",
-            "clean.py",
-            "model.py",
-        ],
+    proc = run_cli(
+        "--select",
+        "KRL001",
+        "--output-format",
+        "junit",
+        "--output-file",
+        "report.xml",
+        "clean.py",
+        "model.py",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     root = ET.parse(tmp_path / "report.xml").getroot()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import tokenize
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
@@ -65,16 +64,6 @@ def write_notebook(path: Path, cells: list[tuple[str, str]], language: str = "py
     }
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     return path
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import json
 import os
 import random
 import subprocess
-import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import check_layer
@@ -221,16 +221,10 @@ def test_in_process_probe_decides_a_custom_callable() -> None:
     assert bounded.verdict == "not-reproduced", bounded.message
 
 
-def run_cli(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "kerasrnnlint", "probe", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+def probe_cli(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    """``kerasrnnlint probe ARGS`` with its result cache in ``cache``."""
+    env = {"XDG_CACHE_HOME": str(cache)}
+    return run_cli("probe", *args, env=env, timeout=300, importtime=True)
 
 
 SOURCE = """\
@@ -247,14 +241,14 @@ decoder = layers.LSTM(32)
 def test_probe_command_text_and_json(tmp_path: Path, cache_home: Path, stress: object) -> None:
     path = tmp_path / "model.py"
     path.write_text(SOURCE)
-    text = run_cli(f"{path}:5", cache=cache_home)
+    text = probe_cli(f"{path}:5", cache=cache_home)
     assert text.returncode == 1, text.stderr[-2000:]
     assert "KRL001 [high]" in text.stdout
     assert "probe (stress, cpu): confirmed at step" in text.stdout
     assert "fix verified: with activation='tanh'" in text.stdout
     # Cached results: the lint process itself never imported TensorFlow.
     assert "tensorflow" not in text.stderr
-    as_json = run_cli(f"{path}:7", "--output-format", "json", cache=cache_home)
+    as_json = probe_cli(f"{path}:7", "--output-format", "json", cache=cache_home)
     assert as_json.returncode == 0, as_json.stderr[-2000:]
     data = json.loads(as_json.stdout)
     assert data["findings"] == [] and data["probe"]["verdict"] == "not-reproduced"
@@ -264,12 +258,12 @@ def test_probe_command_text_and_json(tmp_path: Path, cache_home: Path, stress: o
 def test_probe_command_usage_errors(tmp_path: Path, cache_home: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(SOURCE)
-    assert run_cli(str(path), cache=cache_home).returncode == 2
-    missing = run_cli(f"{path}:1", cache=cache_home)
+    assert probe_cli(str(path), cache=cache_home).returncode == 2
+    missing = probe_cli(f"{path}:1", cache=cache_home)
     assert missing.returncode == 2 and "no recurrent layer" in missing.stderr
     broken = tmp_path / "broken.py"
     broken.write_text("from keras import layers\nlayers.LSTM(8,\n")
-    result = run_cli(f"{broken}:2", cache=cache_home)
+    result = probe_cli(f"{broken}:2", cache=cache_home)
     assert result.returncode == 2 and str(broken) in result.stderr
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
@@ -245,16 +244,6 @@ def test_sarif_log_matches_report_output() -> None:
 # --------------------------------------------------------------------------------------------------
 # End to end: the command line on real files
 # --------------------------------------------------------------------------------------------------
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerasrnnlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_cli_writes_valid_sarif_to_a_file(tmp_path: Path, validator: Any) -> None:

@@ -12,14 +12,13 @@ import ast
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import run_cli
 
 from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import check_layers, lint_source
@@ -219,16 +218,6 @@ def test_custom_activation_is_unknown_not_guessed(built: Path, tmp_path: Path) -
 # --------------------------------------------------------------------------------------------------
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "kerasrnnlint", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
 def imported_modules(stderr: str) -> set[str]:
     return {
         line.rsplit("|", 1)[-1].strip()
@@ -244,6 +233,8 @@ def test_cli_lints_model_files_without_importing_tensorflow() -> None:
         "fixtures/models/classic.keras",
         "fixtures/models/classic.h5",
         "fixtures/models/keras2_nested_encoder.json",
+        cwd=ROOT,
+        importtime=True,
     )
     modules = imported_modules(run.stderr)
     assert "h5py" in modules  # the .h5 was read...
@@ -348,7 +339,7 @@ def test_cli_reports_every_bad_input_and_still_checks_the_good_one(
 ) -> None:
     tmp, causes = bad_inputs
     good = MODELS_DIR / "classic.keras"
-    run = run_cli(*(str(tmp / name) for name in causes), str(good))
+    run = run_cli(*(str(tmp / name) for name in causes), str(good), cwd=ROOT)
     out = run.stdout + run.stderr
     assert run.returncode == 2
     for name, cause in causes.items():
@@ -381,7 +372,7 @@ def test_directory_walk_lints_models_next_to_python_and_skips_other_json(tmp_pat
     for name in ("classic.keras", "keras2_classic.json"):
         (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
     (tmp_path / "train.py").write_text("from keras.layers import GRU\nGRU(4, activation='elu')\n")
-    run = run_cli("--output-format", "json", str(tmp_path))
+    run = run_cli("--output-format", "json", str(tmp_path), cwd=ROOT)
     data = json.loads(run.stdout)
     findings = data if isinstance(data, list) else data["findings"]
     files = {Path(f["filename"]).name for f in findings}
