@@ -9,6 +9,11 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from kerasrnnlint import engine
+from kerasrnnlint.config import Settings
+from kerasrnnlint.findings import Finding
+from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
+
 
 def run_cli(
     *args: str | Path,
@@ -39,3 +44,28 @@ def run_cli(
         env=full_env,
         preexec_fn=preexec_fn,
     )
+
+
+def lstm(
+    path: str = "src/model.py",
+    line: int = 3,
+    activation: str | None = "relu",
+    cell: int | None = None,
+    layer_path: tuple[str, ...] = (),
+) -> RecurrentLayer:
+    """An ``LSTM(activation=...)`` as a frontend gives it to the reporters: from source, spanning
+    columns 9-35 of ``line`` with the value at 25-31; from a saved model (``layer_path``), with
+    no spans; from a notebook, in ``cell``."""
+    saved = bool(layer_path)
+    return RecurrentLayer(
+        cls="LSTM",
+        location=Location(
+            path, span=None if saved else Span(line, 9, line, 35), layer_path=layer_path, cell=cell
+        ),
+        args=(("activation", Arg(activation, span=None if saved else Span(line, 25, line, 31))),),
+    )
+
+
+def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
+    """The KRL001 findings of the real engine on these layers."""
+    return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))

@@ -10,13 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from helpers import run_cli
+from helpers import findings_of, lstm, run_cli
 
-from kerasrnnlint import engine
-from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.findings import Finding, Severity
-from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
+from kerasrnnlint.findings import Severity
 from kerasrnnlint.reporters import ReportContext, get
 
 # ::command key=value,key=value::message, as the Actions runner splits it.
@@ -33,27 +30,6 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
             key, _, value = item.partition("=")
             props[key] = unquote(value)
     return match.group("name"), props, unquote(match.group("message"))
-
-
-def lstm(
-    path: str = "src/model.py",
-    line: int = 3,
-    activation: str | None = "relu",
-    cell: int | None = None,
-    layer_path: tuple[str, ...] = (),
-) -> RecurrentLayer:
-    saved = bool(layer_path)
-    return RecurrentLayer(
-        cls="LSTM",
-        location=Location(
-            path, span=None if saved else Span(line, 9, line, 35), layer_path=layer_path, cell=cell
-        ),
-        args=(("activation", Arg(activation, span=None if saved else Span(line, 25, line, 31))),),
-    )
-
-
-def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
-    return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))
 
 
 def render(results: list[FileResult]) -> list[str]:

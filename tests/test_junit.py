@@ -8,33 +8,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
-from helpers import run_cli
+from helpers import findings_of, lstm, run_cli
 
-from kerasrnnlint import engine
-from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.findings import Factor, Finding
-from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
-
-
-def lstm(
-    path: str = "src/model.py",
-    line: int = 3,
-    cell: int | None = None,
-    layer_path: tuple[str, ...] = (),
-) -> RecurrentLayer:
-    saved = bool(layer_path)
-    return RecurrentLayer(
-        cls="LSTM",
-        location=Location(
-            path, span=None if saved else Span(line, 9, line, 35), layer_path=layer_path, cell=cell
-        ),
-        args=(("activation", Arg("relu", span=None if saved else Span(line, 25, line, 31))),),
-    )
-
-
-def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
-    return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))
+from kerasrnnlint.findings import Factor
 
 
 def render(results: list[FileResult]) -> ET.Element:

@@ -11,12 +11,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from helpers import run_cli
+from helpers import findings_of, run_cli
 
-from kerasrnnlint import engine
-from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.findings import Finding, Severity
+from kerasrnnlint.findings import Severity
 from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
 from kerasrnnlint.probe import ProbeResult
 from kerasrnnlint.reporters import ReportContext, get
@@ -56,11 +54,6 @@ def lstm(
             ("activation", Arg(activation, span=value_span)),
         ),
     )
-
-
-def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
-    """The KRL001 findings of the real engine on these layers."""
-    return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))
 
 
 def render(results: list[FileResult]) -> dict[str, Any]:
