@@ -3,16 +3,25 @@ the import path)."""
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 
 from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
+from kerasrnnlint.engine import lint_source
 from kerasrnnlint.findings import Finding
 from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "fixtures" / "models"
+MODELS_SOURCE = MODELS_DIR / "models.py"
 
 
 def run_cli(
@@ -69,3 +78,40 @@ def lstm(
 def findings_of(*layers: RecurrentLayer) -> tuple[Finding, ...]:
     """The KRL001 findings of the real engine on these layers."""
     return tuple(engine.check_layers(layers, Settings(select=frozenset({"KRL001"}))))
+
+
+# --------------------------------------------------------------------------------------------------
+# The models of fixtures/models/models.py (live and saved-model tests)
+# --------------------------------------------------------------------------------------------------
+
+Key = tuple[str, str, str]
+
+
+def keys(findings: list[Finding] | tuple[Finding, ...]) -> Counter[Key]:
+    """What is compared between a model and its source: (code, layer class, severity)."""
+    return Counter((f.code, f.layer, str(f.severity)) for f in findings)
+
+
+def load_make_models() -> ModuleType:
+    """``fixtures/models/make_models.py``, which builds and saves the models."""
+    spec = importlib.util.spec_from_file_location("make_models", MODELS_DIR / "make_models.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def source_findings() -> dict[str, Counter[Key]]:
+    """Findings of linting models.py, per model function."""
+    text = MODELS_SOURCE.read_text(encoding="utf-8")
+    result = lint_source(text, str(MODELS_SOURCE))
+    assert result.error is None
+    spans = {
+        node.name: (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.parse(text).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return {
+        name: keys([f for f in result.findings if first <= f.location.line <= last])
+        for name, (first, last) in spans.items()
+    }

@@ -7,8 +7,6 @@ findings of linting the source that built it (and of its saved file). The callba
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import os
 import warnings
 from collections import Counter
@@ -18,10 +16,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import Key, keys, load_make_models, source_findings
 
 import kerasrnnlint
 from kerasrnnlint.config import Settings
-from kerasrnnlint.engine import check_layers, lint_source
+from kerasrnnlint.engine import check_layers
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.frontends import saved_model
 
@@ -29,24 +28,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
 kerasrnnlint_keras = pytest.importorskip("kerasrnnlint.keras")
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "fixtures" / "models"
-SOURCE = MODELS_DIR / "models.py"
-
-Key = tuple[str, str, str]
-
-
-def keys(findings: list[Finding] | tuple[Finding, ...]) -> Counter[Key]:
-    return Counter((f.code, f.layer, str(f.severity)) for f in findings)
-
 
 @pytest.fixture(scope="module")
 def models() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_models", MODELS_DIR / "make_models.py")
-    assert spec and spec.loader
-    make_models = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_models)
-    module: ModuleType = make_models.load_models()
+    module: ModuleType = load_make_models().load_models()
     return module
 
 
@@ -62,17 +47,7 @@ def built(models: ModuleType) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, Counter[Key]]:
-    text = SOURCE.read_text(encoding="utf-8")
-    result = lint_source(text, str(SOURCE))
-    spans = {
-        node.name: (node.lineno, node.end_lineno or node.lineno)
-        for node in ast.parse(text).body
-        if isinstance(node, ast.FunctionDef)
-    }
-    return {
-        name: keys([f for f in result.findings if first <= f.location.line <= last])
-        for name, (first, last) in spans.items()
-    }
+    return source_findings()
 
 
 NAMES = ("classic", "conv_feeds_lstm", "bidirectional_gru", "rnn_cells")

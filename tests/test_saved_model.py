@@ -8,61 +8,33 @@ the findings of the source function that built it, as (code, layer class, severi
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import json
 import os
 import zipfile
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from helpers import run_cli
+from helpers import (
+    MODELS_DIR,
+    ROOT,
+    Key,
+    keys,
+    load_make_models,
+    run_cli,
+    source_findings,
+)
 
 from kerasrnnlint.config import Settings
-from kerasrnnlint.engine import check_layers, lint_source
+from kerasrnnlint.engine import check_layers
 from kerasrnnlint.findings import Finding
 from kerasrnnlint.frontends import saved_model
 from kerasrnnlint.frontends.base import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "fixtures" / "models"
-SOURCE = MODELS_DIR / "models.py"
 FORMATS = (".keras", ".h5", ".json")
 # Models compiled in their builder: a `.json` (model.to_json()) holds no optimizer, so only
 # (code, class) are compared for those; the severity may use the optimizer.
 COMPILED = {"classic", "conv_feeds_lstm", "clean"}
-
-Key = tuple[str, str, str]
-
-
-def load_make_models() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_models", MODELS_DIR / "make_models.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def keys(findings: list[Finding] | tuple[Finding, ...]) -> Counter[Key]:
-    return Counter((f.code, f.layer, str(f.severity)) for f in findings)
-
-
-def source_findings() -> dict[str, Counter[Key]]:
-    """Findings of linting models.py, per model function."""
-    text = SOURCE.read_text(encoding="utf-8")
-    result = lint_source(text, str(SOURCE))
-    assert result.error is None
-    spans = {
-        node.name: (node.lineno, node.end_lineno or node.lineno)
-        for node in ast.parse(text).body
-        if isinstance(node, ast.FunctionDef)
-    }
-    return {
-        name: keys([f for f in result.findings if first <= f.location.line <= last])
-        for name, (first, last) in spans.items()
-    }
 
 
 def lint_model_file(path: Path) -> list[Finding]:
