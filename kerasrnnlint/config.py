@@ -13,7 +13,7 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
@@ -224,6 +224,37 @@ def parse_positive_float(value: object, where: str) -> float:
     return number
 
 
+def _with_scalar_options(
+    settings: Settings, values: Mapping[str, object], where: Callable[[str], str]
+) -> Settings:
+    """``settings`` with the scalar options ``values`` gives, each checked. The keys are the
+    options' names in the table, which are also their flags' names without ``--``; ``where(key)``
+    names an option in error messages. The table and the flags both read them here."""
+    fail_on = settings.fail_on
+    if "fail-on" in values:
+        fail_on = parse_severity(values["fail-on"], where("fail-on"))
+    options = settings.rule_options
+    if "recurrent-dropout-max-lr" in values:
+        key = "recurrent-dropout-max-lr"
+        options = replace(
+            options, recurrent_dropout_max_lr=parse_positive_float(values[key], where(key))
+        )
+    probe_timeout = settings.probe_timeout
+    if "probe-timeout" in values:
+        probe_timeout = parse_positive_float(values["probe-timeout"], where("probe-timeout"))
+    probe_min = settings.probe_min_severity
+    if "probe-min-severity" in values:
+        key = "probe-min-severity"
+        probe_min = parse_severity(values[key], where(key))
+    return replace(
+        settings,
+        fail_on=fail_on,
+        rule_options=options,
+        probe_timeout=probe_timeout,
+        probe_min_severity=probe_min,
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # The [tool.kerasrnnlint] table
 # --------------------------------------------------------------------------------------------------
@@ -301,23 +332,7 @@ def settings_from_table(
         if not isinstance(value, bool):
             raise ConfigError(f"{where('force-exclude')}: expected true or false, got {value!r}")
         force_exclude = value
-    fail_on = settings.fail_on
-    if "fail-on" in table:
-        fail_on = parse_severity(table["fail-on"], where("fail-on"))
-    options = settings.rule_options
-    if "recurrent-dropout-max-lr" in table:
-        key = "recurrent-dropout-max-lr"
-        options = replace(
-            options, recurrent_dropout_max_lr=parse_positive_float(table[key], where(key))
-        )
-    probe_timeout = settings.probe_timeout
-    if "probe-timeout" in table:
-        probe_timeout = parse_positive_float(table["probe-timeout"], where("probe-timeout"))
-    probe_min = settings.probe_min_severity
-    if "probe-min-severity" in table:
-        key = "probe-min-severity"
-        probe_min = parse_severity(table[key], where(key))
-    return replace(
+    settings = replace(
         settings,
         select=select,
         ignore=ignore,
@@ -325,13 +340,10 @@ def settings_from_table(
         exclude=exclude,
         extend_exclude=extend_exclude,
         force_exclude=force_exclude,
-        fail_on=fail_on,
-        rule_options=options,
-        probe_timeout=probe_timeout,
-        probe_min_severity=probe_min,
         config_file=source,
         root=root,
     )
+    return _with_scalar_options(settings, table, where)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -446,20 +458,7 @@ def apply_overrides(settings: Settings, flags: Overrides) -> Settings:
     exclude = settings.exclude if flags.exclude is None else tuple(flags.exclude)
     extend_exclude = settings.extend_exclude + tuple(flags.extend_exclude or ())
     force_exclude = settings.force_exclude if flags.force_exclude is None else flags.force_exclude
-    fail_on = settings.fail_on
-    if flags.fail_on is not None:
-        fail_on = parse_severity(flags.fail_on, "--fail-on")
-    options = settings.rule_options
-    if flags.recurrent_dropout_max_lr is not None:
-        lr = parse_positive_float(flags.recurrent_dropout_max_lr, "--recurrent-dropout-max-lr")
-        options = replace(options, recurrent_dropout_max_lr=lr)
-    probe_timeout = settings.probe_timeout
-    if flags.probe_timeout is not None:
-        probe_timeout = parse_positive_float(flags.probe_timeout, "--probe-timeout")
-    probe_min = settings.probe_min_severity
-    if flags.probe_min_severity is not None:
-        probe_min = parse_severity(flags.probe_min_severity, "--probe-min-severity")
-    return replace(
+    settings = replace(
         settings,
         select=select,
         ignore=ignore,
@@ -467,8 +466,12 @@ def apply_overrides(settings: Settings, flags: Overrides) -> Settings:
         exclude=exclude,
         extend_exclude=extend_exclude,
         force_exclude=force_exclude,
-        fail_on=fail_on,
-        rule_options=options,
-        probe_timeout=probe_timeout,
-        probe_min_severity=probe_min,
     )
+    given = {
+        "fail-on": flags.fail_on,
+        "recurrent-dropout-max-lr": flags.recurrent_dropout_max_lr,
+        "probe-timeout": flags.probe_timeout,
+        "probe-min-severity": flags.probe_min_severity,
+    }
+    scalars = {key: value for key, value in given.items() if value is not None}
+    return _with_scalar_options(settings, scalars, lambda key: f"--{key}")
