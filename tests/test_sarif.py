@@ -244,7 +244,8 @@ def test_cli_writes_valid_sarif_to_a_file(tmp_path: Path, validator: Any) -> Non
     src.mkdir()
     (src / "model.py").write_text(RISKY, encoding="utf-8")
     (src / "clean.py").write_text("from keras.layers import GRU\nGRU(4)\n", encoding="utf-8")
-    (src / "broken.py").write_text("print 'hello'\nLSTM(\n", encoding="utf-8")
+    broken = "import keras\nprint 'hello'\nkeras.layers.LSTM(\n"
+    (src / "broken.py").write_text(broken, encoding="utf-8")
     proc = run_cli(
         "--select",
         "KRL001",
