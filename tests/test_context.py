@@ -112,6 +112,7 @@ def test_rebound_receiver_starts_a_new_model() -> None:
         ("scaled = Sequential", "Adam", 0.05, None),
         ("plain_sgd = Sequential", "SGD", 0.5, None),
         ("by_string = Sequential", "Adam", 0.001, None),
+        ("chosen = Sequential", "Adam", 0.05, None),
     ],
 )
 def test_optimizer_forms(marker: str, cls: str, rate: float, clipnorm: float | None) -> None:

@@ -24,7 +24,8 @@ with an unknown iterable run their body twice (so a layer fed by the previous it
 and every function, method and class that the module never calls is run once on its own, so a
 model built in a function nobody calls in this module still gets its producers and input shape.
 A layer applied more than once (a loop, a shared layer, a nested model) keeps the riskiest
-producer, the longest visible sequence and the optimizer with the highest learning rate.
+producer, the longest visible sequence and the riskiest optimizer (adaptive before plain SGD, then
+the highest learning rate).
 Work is bounded (:data:`BUDGET` statements per module), so a pathological module cannot stall a run.
 """
 
@@ -1294,7 +1295,7 @@ class Interpreter:
         timesteps = max((s.timesteps for s in shapes if s.timesteps is not None), default=None)
         features = max((s.features for s in shapes if s.features is not None), default=None)
         optimizers = [o for app in apps for o in app.optimizers]
-        optimizer = max(optimizers, key=lambda o: o.learning_rate or 0.0, default=None)
+        optimizer = max(optimizers, key=optimizer_risk, default=None)
         return Context(producer, timesteps, features, optimizer)
 
 
@@ -1317,6 +1318,12 @@ def first_int(arg: Arg | None) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return None
+
+
+def optimizer_risk(optimizer: Optimizer) -> tuple[bool, float]:
+    """Riskiest first: an adaptive optimizer before a plain one (SGD did not diverge even at
+    lr 1.0), then the higher learning rate."""
+    return optimizer.adaptive, optimizer.learning_rate or 0.0
 
 
 def riskiest(found: Sequence[Producer | None]) -> Producer | None:
