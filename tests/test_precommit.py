@@ -131,8 +131,8 @@ def test_manifest_declares_both_hooks() -> None:
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert hook["require_serial"] is True
-    assert hooks["kerasrnnlint"]["entry"] == "kerasrnnlint"
-    assert hooks["kerasrnnlint-fix"]["entry"] == "kerasrnnlint --fix"
+    assert hooks["kerasrnnlint"]["entry"] == "kerasrnnlint --force-exclude"
+    assert hooks["kerasrnnlint-fix"]["entry"] == "kerasrnnlint --fix --force-exclude"
 
 
 def test_try_repo(tmp_path: Path, hook_repo: HookRepo) -> None:
@@ -176,6 +176,23 @@ def test_respects_the_repositorys_pyproject(tmp_path: Path, hook_repo: HookRepo)
     files: dict[str, str | bytes] = {"pyproject.toml": pyproject, "pkg/model.py": RISKY}
     proc = run_hook(project(tmp_path, hook_repo, files), hook_repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_skips_files_the_repositorys_pyproject_excludes(
+    tmp_path: Path, hook_repo: HookRepo
+) -> None:
+    # pre-commit names every staged file; an excluded one must stay unchecked, as with ruff's hook.
+    pyproject = '[tool.kerasrnnlint]\nextend-exclude = ["legacy"]\n'
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": pyproject,
+        "legacy/old.py": RISKY,
+        "src/model.py": RISKY,
+    }
+    proc = run_hook(project(tmp_path, hook_repo, files), hook_repo)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert "src/model.py:3:" in output
+    assert "legacy/old.py" not in output
 
 
 def test_checks_staged_notebooks(tmp_path: Path, hook_repo: HookRepo) -> None:
