@@ -51,7 +51,7 @@ def expected() -> dict[str, Counter[Key]]:
 
 
 NAMES = ("classic", "conv_feeds_lstm", "bidirectional_gru", "rnn_cells")
-NAMES += ("subclassed_inside", "nested_encoder", "merge_branches", "clean")
+NAMES += ("subclassed_inside", "nested_encoder", "merge_branches", "shared_layer", "clean")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -61,7 +61,7 @@ def test_the_source_has_findings_for_most_models(expected: dict[str, Counter[Key
 
 
 MODEL_NAMES = ("classic", "conv_feeds_lstm", "bidirectional_gru", "rnn_cells")
-MODEL_NAMES += ("subclassed_inside", "nested_encoder", "merge_branches", "clean")
+MODEL_NAMES += ("subclassed_inside", "nested_encoder", "merge_branches", "shared_layer", "clean")
 
 
 @pytest.mark.parametrize("suffix", FORMATS)

@@ -371,14 +371,39 @@ def build_graph(
     return graph
 
 
+def _feeding_names(graph: Graph, name: str) -> list[str | None]:
+    """The layer feeding layer ``name`` in each of its calls: a shared layer (or a nested model)
+    called on several tensors has one inbound node per call."""
+    nodes = graph.entries[name].get("inbound_nodes")
+    if graph.sequential or not isinstance(nodes, list) or len(nodes) < 2:
+        return [_feeding_name(graph, name)]
+    found = (_first_tensor_layer(node) for node in nodes)
+    return [n if n in graph.entries else None for n in found]
+
+
+# Riskiest first when one layer is fed in several ways (as the source frontend decides).
+_KIND_RISK: Mapping[str, int] = {
+    "unbounded": 4,
+    "unknown": 3,
+    "bounded": 2,
+    "normalizing": 1,
+    "input": 0,
+}
+
+
+def _riskiest_feed(graph: Graph, name: str, path: str) -> Producer:
+    """The producer feeding layer ``name``; for a layer called several times, the riskiest."""
+    found = [_producer_at(graph, feed, path, set()) for feed in _feeding_names(graph, name)]
+    return max(found, key=lambda p: _KIND_RISK.get(p.kind, 3))
+
+
 def _location(path: str, graph: Graph, name: str) -> Location:
     return Location(path=path, layer_path=(*graph.prefix, name))
 
 
 def _model_input(graph: Graph, path: str) -> Producer:
     if graph.parent is not None and graph.name_in_parent is not None:
-        feed = _feeding_name(graph.parent, graph.name_in_parent)
-        return _producer_at(graph.parent, feed, path, set())
+        return _riskiest_feed(graph.parent, graph.name_in_parent, path)
     return Producer(cls="InputLayer", kind="input", name=None, location=Location(path=path))
 
 
@@ -476,7 +501,7 @@ def _input_shape(graph: Graph, name: str) -> tuple[int | None, ...] | None:
 
 
 def context_for(graph: Graph, name: str, path: str, optimizer: Optimizer | None) -> Context:
-    producer = _producer_at(graph, _feeding_name(graph, name), path, set())
+    producer = _riskiest_feed(graph, name, path)
     shape = _input_shape(graph, name)
     if shape is None:
         build = graph.entries[name].get("build_config")
