@@ -298,15 +298,18 @@ def settings_from_table(
     def where(key: str) -> str:
         return f"{source}: [tool.{TABLE}] {key}"
 
+    def prefix(key: str) -> str:  # resolve_selector's messages follow the prefix directly
+        return f"{where(key)}: "
+
     select = settings.select
     if "select" in table:
-        select = resolve_selectors(_string_list(table["select"], where("select")), where("select"))
+        select = resolve_selectors(_string_list(table["select"], where("select")), prefix("select"))
     if "extend-select" in table:
         key = "extend-select"
-        select = select | resolve_selectors(_string_list(table[key], where(key)), where(key))
+        select = select | resolve_selectors(_string_list(table[key], where(key)), prefix(key))
     ignore = settings.ignore
     if "ignore" in table:
-        ignore = resolve_selectors(_string_list(table["ignore"], where("ignore")), where("ignore"))
+        ignore = resolve_selectors(_string_list(table["ignore"], where("ignore")), prefix("ignore"))
     per_file = settings.per_file_ignores
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
@@ -317,7 +320,9 @@ def settings_from_table(
         entries = []
         for pattern, codes in raw.items():
             key = f"per-file-ignores.{pattern!r}"
-            entries.append((str(pattern), resolve_selectors(_string_list(codes, where(key)))))
+            entries.append(
+                (str(pattern), resolve_selectors(_string_list(codes, where(key)), prefix(key)))
+            )
         per_file = tuple(entries)
     exclude = settings.exclude
     if "exclude" in table:

@@ -123,7 +123,12 @@ def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
         ('selct = ["KRL001"]\n', "unknown key 'selct'"),
         ('fail-on = "severe"\n', "fail-on"),
         ('select = "KRL001"\n', "expected a list of strings"),
-        ('select = ["KRL999"]\n', "unknown rule selector 'KRL999'"),
+        ('select = ["KRL999"]\n', "select: unknown rule selector 'KRL999'"),
+        ('ignore = ["E501"]\n', "ignore: unknown rule selector 'E501'"),
+        (
+            'per-file-ignores = {"tests/*.py" = ["KRL999"]}\n',
+            "per-file-ignores.'tests/*.py': unknown rule selector 'KRL999'",
+        ),
         ("recurrent-dropout-max-lr = -1\n", "recurrent-dropout-max-lr"),
         ('recurrent-dropout-max-lr = "fast"\n', "recurrent-dropout-max-lr"),
         ('per-file-ignores = ["x"]\n', "per-file-ignores"),
