@@ -243,6 +243,11 @@ def make_bad_inputs(tmp: Path) -> dict[str, str]:
     make_zip(tmp / "bomb.keras", {"config.json": big})
     (tmp / "python.keras").write_text("import keras\nmodel = keras.Sequential()\n")
     (tmp / "empty.keras").write_bytes(b"")
+    encrypted = bytearray(make_zip(tmp / "encrypted.keras", {"config.json": b"{}"}).read_bytes())
+    central = encrypted.find(b"PK\x01\x02")
+    encrypted[6] |= 1  # the "encrypted" flag, in the local and the central header
+    encrypted[central + 8] |= 1
+    (tmp / "encrypted.keras").write_bytes(bytes(encrypted))
     with h5py.File(tmp / "weights_only.h5", "w") as handle:
         handle.create_dataset("kernel", data=[1.0, 2.0])
     (tmp / "garbage.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x01" * 100)
@@ -261,6 +266,7 @@ def make_bad_inputs(tmp: Path) -> dict[str, str]:
         "bomb.keras": "limit",
         "python.keras": "Python source",
         "empty.keras": "empty",
+        "encrypted.keras": "encrypted",
         "weights_only.h5": "model_config",
         "garbage.h5": "HDF5",
         "array.json": "array",
@@ -289,6 +295,7 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
         "bomb.keras",
         "python.keras",
         "empty.keras",
+        "encrypted.keras",
         "weights_only.h5",
         "garbage.h5",
         "array.json",

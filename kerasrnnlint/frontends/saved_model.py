@@ -134,6 +134,10 @@ def read_keras_archive(path: Path) -> tuple[dict[str, Any], Any]:
                 raise InputError("config.json inflates beyond its declared size; not read")
     except zipfile.BadZipFile as exc:
         raise InputError(f"corrupt or truncated zip archive ({exc})") from None
+    except RuntimeError as exc:  # zipfile's "is encrypted, password required"
+        if "encrypted" in str(exc):
+            raise InputError("config.json is encrypted in the zip archive; not read") from None
+        raise
     except (zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         raise InputError(f"cannot read config.json from the zip archive ({exc})") from None
     except OSError as exc:
