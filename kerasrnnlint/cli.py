@@ -263,6 +263,16 @@ def use_colour(choice: str, stream: TextIO) -> bool:
         return False
 
 
+def report_mode(path: str) -> int:
+    """The mode of the existing ``path``, else that of a new file under the current umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory."""
     import tempfile
@@ -272,6 +282,8 @@ def write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        # mkstemp creates the file 0600; give the report the mode open() would have given it.
+        os.chmod(temp, report_mode(path))
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

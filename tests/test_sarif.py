@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -271,6 +273,29 @@ def test_cli_writes_valid_sarif_to_a_file(tmp_path: Path, validator: Any) -> Non
     assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == [
         "src/broken.py"
     ]
+
+
+def test_output_file_gets_the_mode_a_plain_write_would_give(tmp_path: Path) -> None:
+    # The atomic write goes through a temporary file, created 0600; a CI step that uploads the
+    # report as another user must still be able to read it.
+    (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
+    kept = tmp_path / "kept.sarif"
+    kept.write_text("", encoding="utf-8")
+    kept.chmod(0o664)
+    for name in ("new.sarif", "kept.sarif"):
+        proc = run_cli(
+            "--output-format",
+            "sarif",
+            "--output-file",
+            name,
+            "model.py",
+            cwd=tmp_path,
+            preexec_fn=lambda: os.umask(0o022),
+        )
+        assert proc.returncode == 1, proc.stderr
+        json.loads((tmp_path / name).read_text(encoding="utf-8"))
+    assert stat.S_IMODE((tmp_path / "new.sarif").stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o664
 
 
 def test_cli_fingerprint_survives_an_unrelated_edit(tmp_path: Path) -> None:
