@@ -662,6 +662,8 @@ class Interpreter:
                 keywords[arg.keyword.value] = value
             elif arg.star == "*" and isinstance(value, Items):
                 positional.extend(value.items)
+            elif arg.star == "*":
+                positional.append(Unknown("unpacked `*` argument"))
             elif not arg.star:
                 positional.append(value)
         return positional, keywords
@@ -1002,9 +1004,11 @@ class Interpreter:
                 frame.env[name] = self.eval(param.default, function.frame)
             else:
                 frame.env[name] = Unknown(f"parameter `{name}`")
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                frame.env[star.name.value] = Unknown("`*args`/`**kwargs`")
+        if isinstance(params.star_arg, cst.Param):
+            # ``def chain(*layers)``: the extra positional arguments, in order.
+            frame.env[params.star_arg.name.value] = Items(given)
+        if isinstance(params.star_kwarg, cst.Param):
+            frame.env[params.star_kwarg.name.value] = Unknown("`**kwargs`")
         self.active.append(key)
         try:
             self.exec_suite(function.node.body, frame)
