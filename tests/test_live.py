@@ -299,6 +299,16 @@ def test_probe_decides_custom_activations_and_the_callback_acts_on_it() -> None:
     assert not [f for f in tanh.findings if f.code == "KRL001"]
 
 
+@pytest.mark.parametrize("wrong", [None, "model.keras", Path("model.keras"), 42])
+def test_lint_model_refuses_what_is_not_a_model(wrong: object) -> None:
+    with pytest.raises(TypeError, match=r"expected a keras\.Model") as info:
+        kerasrnnlint.lint_model(wrong)
+    if isinstance(wrong, str | Path):
+        assert "kerasrnnlint model.keras" in str(info.value)
+    with pytest.raises(TypeError, match=r"expected a keras\.Model"):
+        kerasrnnlint.probe_model(wrong)
+
+
 def test_lint_model_does_not_import_tensorflow_by_itself() -> None:
     """``import kerasrnnlint`` and the live frontend stay free of TensorFlow imports."""
     import subprocess

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -161,7 +162,19 @@ def _hidden(
 
 
 def analyze_model(model: Any) -> tuple[FrontendResult, list[LiveLayer]]:
-    """The recurrent layers of a live model (with their real objects, for the probe)."""
+    """The recurrent layers of a live model (with their real objects, for the probe).
+
+    Raises :class:`TypeError` for an object that is not a Keras model or layer (a file name, None).
+    """
+    if not any(callable(getattr(model, name, None)) for name in ("to_json", "get_config")):
+        hint = (
+            f"; to lint a saved model file, run `kerasrnnlint {model}`"
+            if isinstance(model, str | os.PathLike)
+            else ""
+        )
+        raise TypeError(
+            f"expected a keras.Model (or a Keras layer), got {type(model).__name__}{hint}"
+        )
     path = model_path(model)
     document = _document(model)
     optimizer = live_optimizer(model)
