@@ -171,6 +171,10 @@ def test_show_unknown_lists_unresolved_layers(tmp_path: Path) -> None:
     assert "not checked: none" not in proc.stdout
     # Without the flag the layer is silently skipped.
     assert ": unknown: " not in run_cli("m.py", cwd=tmp_path).stdout
+    # --quiet keeps the lines the user asked for, without the heading and the summary.
+    quiet = run_cli("m.py", "--show-unknown", "--quiet", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert quiet.stdout.splitlines() == [unknown[0].strip()]
 
 
 def test_output_file_is_written_and_summary_printed(tmp_path: Path) -> None:

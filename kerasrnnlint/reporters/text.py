@@ -207,6 +207,10 @@ def report_items(results: Sequence[FileResult], ctx: ReportContext) -> Iterator[
                     yield "plain", line
             for line in probe_lines(finding):
                 yield "plain", line
+    if ctx.show_unknown and ctx.quiet:
+        # Asked for explicitly: --quiet keeps the lines (like the finding lines), not the heading.
+        for line in unknown_lines(results):
+            yield "plain", line
     if ctx.quiet:
         return
     if ctx.show_unknown:
