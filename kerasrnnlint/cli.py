@@ -174,6 +174,8 @@ def lint_stdin(args: argparse.Namespace, settings: Settings) -> tuple[list[FileR
 
     name = args.stdin_filename or "<stdin>"
     data = sys.stdin.buffer.read()
+    if runner.kind_of(name) == "notebook":  # --stdin-filename train.ipynb: the notebook's JSON
+        return [runner.lint_prepared(runner.Prepared(name, "notebook", data=data), settings)], ""
     text = decode_python(data)
     if isinstance(text, Unreadable):
         return [FileResult(path=name, error=text.cause)], ""

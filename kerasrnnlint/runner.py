@@ -44,6 +44,8 @@ class Prepared:
     path: str
     kind: Kind
     text: str | None = None
+    # A notebook's bytes when they do not come from ``path`` (stdin).
+    data: bytes | None = None
 
 
 def prepare(path: str) -> Prepared | FileResult:
@@ -88,7 +90,12 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
         if item.kind == "notebook":
             from kerasrnnlint.frontends import notebook
 
-            return engine.from_frontend(item.path, notebook.analyze_file(Path(item.path)), settings)
+            analysed = (
+                notebook.analyze_file(Path(item.path))
+                if item.data is None
+                else notebook.analyze_notebook(notebook.parse(item.data), item.path)
+            )
+            return engine.from_frontend(item.path, analysed, settings)
         from kerasrnnlint.frontends import saved_model
 
         return engine.from_frontend(item.path, saved_model.analyze_file(Path(item.path)), settings)

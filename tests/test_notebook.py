@@ -187,6 +187,22 @@ def test_cli_reports_a_bad_notebook_and_goes_on(tmp_path: Path) -> None:
     assert "train.ipynb:cell 4:4:36: KRL001" in output
 
 
+def test_stdin_named_as_a_notebook_is_linted_as_one(tmp_path: Path) -> None:
+    # An editor or script piping a notebook gets the same findings as for the file on disk.
+    (tmp_path / "train.ipynb").write_bytes(TRAIN.read_bytes())
+    on_disk = run_cli("-q", "train.ipynb", cwd=tmp_path)
+    piped = run_cli(
+        "-q", "--stdin-filename", "train.ipynb", "-", cwd=tmp_path, stdin=TRAIN.read_text("utf-8")
+    )
+    assert piped.returncode == on_disk.returncode == 1, piped.stdout + piped.stderr
+    assert "train.ipynb:cell 4:4:36: KRL001" in piped.stdout
+    assert piped.stdout == on_disk.stdout
+    broken = run_cli("--stdin-filename", "x.ipynb", "-", cwd=tmp_path, stdin='{"cells": [')
+    assert broken.returncode == 2
+    assert "x.ipynb" in broken.stdout + broken.stderr
+    assert "invalid JSON" in broken.stdout + broken.stderr
+
+
 def test_a_cell_that_does_not_parse_is_skipped_with_a_note(tmp_path: Path) -> None:
     path = write_notebook(
         tmp_path / "nb.ipynb",
