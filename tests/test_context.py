@@ -169,6 +169,28 @@ def test_wrappers_nesting_and_shapes_through_a_builder_function() -> None:
     assert cell.optimizer is not None and cell.optimizer.learning_rate == 0.05
 
 
+@pytest.mark.parametrize(
+    ("text", "timesteps", "features"),
+    [
+        # The text model: token ids (T,) through an Embedding.
+        ("x = keras.Input(shape=(500,))\nx = L.Embedding(20000, 128)(x)", 500, 128),
+        ("x = L.Embedding(20000, 64, input_length=300)(keras.Input(shape=(None,)))", 300, 64),
+        ("x = keras.Input(shape=(None,))\nx = L.Embedding(20000, 64)(x)", None, 64),
+        ("x = L.ZeroPadding1D(2)(keras.Input(shape=(400, 8)))", 404, 8),
+        ("x = L.Cropping1D((3, 1))(keras.Input(shape=(400, 8)))", 396, 8),
+        ("x = L.Cropping1D()(keras.Input(shape=(400, 8)))", 398, 8),
+        ("x = L.Reshape((300, 4))(keras.Input(shape=(1200,)))", 300, 4),
+        ("x = L.Reshape((-1, 4))(keras.Input(shape=(1200,)))", None, 4),
+    ],
+)
+def test_sequence_length_through_embedding_padding_and_reshape(
+    text: str, timesteps: int | None, features: int | None
+) -> None:
+    source = f"import keras\nfrom keras import layers as L\n{text}\nL.LSTM(8)(x)\n"
+    (layer,) = lint_source(source, "shapes.py").layers
+    assert (layer.context.timesteps, layer.context.features) == (timesteps, features)
+
+
 def test_loop_over_a_list_of_layers_chains_them() -> None:
     name = "context_loops.py"
     ctx = context_at(name, line_of(name, "layers.LSTM(64, return_sequences=True)"))

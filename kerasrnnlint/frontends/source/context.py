@@ -1141,6 +1141,16 @@ class Interpreter:
         if cls == "RepeatVector":
             n = self.layer_arg(target, "n", 0)
             return (integer(n) if n is not None else None), features
+        if cls == "Embedding":
+            return self.embedding_shape(target, timesteps, features)
+        if cls in ("ZeroPadding1D", "Cropping1D"):
+            return self.pad_shape(target, timesteps), features
+        if cls == "Reshape":
+            shape = self.layer_arg(target, "target_shape", 0)
+            value = shape.value if shape is not None and shape.known else None
+            if isinstance(value, tuple) and len(value) == 2:
+                return shape_dims(Arg(tuple(v if v != -1 else None for v in value)))
+            return None, None
         if cls in RECURRENT_CLASSES or cls in ("Bidirectional", "RNN"):
             return self.recurrent_shape(target, timesteps)
         return None, None
@@ -1174,6 +1184,39 @@ class Interpreter:
             return -(-timesteps // s), out_features
         span = d * (k - 1) + 1
         return (max(0, (timesteps - span) // s + 1)), out_features
+
+    def embedding_shape(
+        self, layer: LayerObj, timesteps: int | None, features: int | None
+    ) -> tuple[int | None, int | None]:
+        """An Embedding maps token ids ``(T,)`` to ``(T, output_dim)``. Its input shape ``(T,)``
+        reads as features here (a one-element shape), hence T is that, or Keras 2's
+        ``input_length``."""
+        dim = self.layer_arg(layer, "output_dim", 1)
+        length = self.layer_arg(layer, "input_length")
+        steps = integer(length) if length is not None else None
+        if steps is None and length is None:
+            steps = features if timesteps is None else None
+        return steps, integer(dim) if dim is not None else None
+
+    def pad_shape(self, layer: LayerObj, timesteps: int | None) -> int | None:
+        """ZeroPadding1D adds ``padding`` (default 1 each side), Cropping1D removes ``cropping``
+        (default 1 each side): an int for both sides or a (left, right) pair."""
+        padding = layer.cls == "ZeroPadding1D"
+        arg = self.layer_arg(layer, "padding" if padding else "cropping", 0)
+        value = 1 if arg is None else (arg.value if arg.known else None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            total: int | None = 2 * value
+        elif (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            total = sum(v for v in value if isinstance(v, int))
+        else:
+            total = None
+        if timesteps is None or total is None:
+            return None
+        return timesteps + total if padding else max(0, timesteps - total)
 
     def pool_shape(self, layer: LayerObj, timesteps: int | None) -> int | None:
         size = self.layer_arg(layer, "pool_size", 0)
