@@ -99,6 +99,16 @@ class Finding:
     probe: Any = None  # a probe result (kerasrnnlint.probe) once probed
     subject: RecurrentLayer | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def filename(self) -> str:
+        """The JSON output's ``filename``: the file (or ``<model NAME>`` for a live model)."""
+        return self.location.path
+
+    @property
+    def layer_path(self) -> tuple[str, ...]:
+        """The JSON output's ``layer_path``: the layer inside a saved or live model (else empty)."""
+        return self.location.layer_path
+
     def to_json(self) -> dict[str, Any]:
         span = self.location.span
         data: dict[str, Any] = {

@@ -78,8 +78,12 @@ def test_live_model_and_its_saved_file_agree(
 def test_findings_have_the_json_fields_and_a_layer_path(built: dict[str, Any]) -> None:
     model = built["nested_encoder"]
     findings = kerasrnnlint.lint_model(model)
-    data = next(f for f in findings if f.code == "KRL001").to_json()
+    krl001 = next(f for f in findings if f.code == "KRL001")
+    data = krl001.to_json()
     assert data["layer_path"] == ["encoder", "bidirectional", "forward_lstm"]
+    assert (krl001.filename, list(krl001.layer_path)) == (data["filename"], data["layer_path"])
+    for name in ("code", "name", "message", "layer"):
+        assert getattr(krl001, name) == data[name]
     assert data["filename"] == f"<model {model.name}>"
     assert {"code", "name", "severity", "message", "fix", "factors"} <= set(data)
     assert data["severity"] == "high" and data["fix"]["changes"] == {"activation": "tanh"}
