@@ -9,7 +9,7 @@ the factors that set its score (``factors`` in JSON, ``--show-factors`` in text)
 
 | factor | value | points |
 |---|---|---|
-| activation class | relu, elu, linear/None, leaky_relu, exponential, celu, softplus | +4 |
+| activation | relu, elu, linear/None, leaky_relu, exponential, celu, softplus, threshold | +4 |
 | | any other unbounded activation (selu, gelu, silu/swish, mish, ...) | +2 |
 | | bounded (tanh, sigmoid, ...) or not known | 0 |
 | optimizer | adaptive (Adam, Nadam, RMSprop, ...), learning rate >= 3e-3 | +2 |

@@ -258,3 +258,11 @@ def test_unknown_arguments_add_nothing() -> None:
     opaque = RecurrentLayer(cls="LSTM", location=HERE, open_kwargs=True)
     assert findings(opaque) == {}
     assert severity.rate("KRL001", opaque, Severity.HIGH).factors == ()
+
+
+def test_documented_table_lists_every_fast_diverging_activation() -> None:
+    """``explain severity`` prints this docstring: its +4 row names each activation scoring +4."""
+    doc = severity.__doc__ or ""
+    row = next(line for line in doc.splitlines() if line.startswith("| activation |"))
+    names = {part.strip().split("/")[0] for part in row.split("|")[2].split(",")}
+    assert names == set(severity.FAST_DIVERGING)
