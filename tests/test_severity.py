@@ -24,7 +24,7 @@ from kerasrnnlint.ir import (
     RecurrentLayer,
     Span,
 )
-from kerasrnnlint.rules import RuleOptions
+from kerasrnnlint.rules import RuleOptions, krl004_unnormalized_unbounded_input
 
 HERE = Location("model.py", Span(3, 1, 3, 40))
 
@@ -188,6 +188,11 @@ def test_krl004_names_producer_and_line_low_on_tanh_high_on_relu() -> None:
     assert tanh.fix.title == "add LayerNormalization() in front"
     selu = findings(layer(units=64, activation="selu", producer=RELU_CONV))["KRL004"]
     assert selu.severity is Severity.HIGH
+    # As ``explain KRL004`` says: plain SGD lowers it (the risk model, not a fixed level).
+    sgd = Optimizer("SGD", learning_rate=0.1)
+    relu = findings(layer(units=64, activation="relu", producer=RELU_CONV, optimizer=sgd))
+    assert relu["KRL004"].severity is Severity.MEDIUM
+    assert "explain severity" in krl004_unnormalized_unbounded_input.RULE.doc
 
 
 @pytest.mark.parametrize(

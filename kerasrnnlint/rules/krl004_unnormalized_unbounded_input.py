@@ -15,8 +15,9 @@ text model.
 ## Why is this bad?
 The input enters every gate at every step through ``x W``. An unbounded producer can hand the
 recurrence values of any size, and they grow as the producer trains: on a layer with an unbounded
-activation this feeds the blow-up of the state (high severity); on a tanh layer it saturates the
-gates, so gradients vanish and training stalls (low severity).
+activation this feeds the blow-up of the state (high severity, lower when plain SGD or a tiny
+learning rate trains the model: see ``kerasrnnlint explain severity``); on a tanh layer it saturates
+the gates, so gradients vanish and training stalls (low severity).
 
 ## Example
 ```python
