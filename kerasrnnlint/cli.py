@@ -168,12 +168,16 @@ def build_settings(args: argparse.Namespace) -> Settings:
 
 
 def lint_stdin(args: argparse.Namespace, settings: Settings) -> tuple[list[FileResult], str]:
-    from kerasrnnlint import runner
+    """Lint stdin as ``--stdin-filename``; nothing when ``--force-exclude`` excludes that name
+    (an editor or hook that pipes every buffer gets what it gets for the file on disk)."""
+    from kerasrnnlint import discovery, runner
     from kerasrnnlint.engine import FileResult
     from kerasrnnlint.files import Unreadable, decode_python
 
     name = args.stdin_filename or "<stdin>"
     data = sys.stdin.buffer.read()
+    if args.stdin_filename and discovery.force_excluded(args.stdin_filename, settings):
+        return [], ""
     if runner.kind_of(name) == "notebook":  # --stdin-filename train.ipynb: the notebook's JSON
         return [runner.lint_prepared(runner.Prepared(name, "notebook", data=data), settings)], ""
     text = decode_python(data)
@@ -350,7 +354,7 @@ def check_command(argv: Sequence[str]) -> int:
     sources: dict[str, str] = {}
     if stdin:
         results, text = lint_stdin(args, settings)
-        sources[results[0].path] = text
+        sources.update((result.path, text) for result in results)
     else:
         results = lint_paths(args, settings)
     try:

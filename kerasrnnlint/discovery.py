@@ -135,6 +135,12 @@ def _excluded_anywhere(path: str, settings: Settings) -> bool:
     return False
 
 
+def force_excluded(path: str, settings: Settings) -> bool:
+    """With ``--force-exclude``: is a path named on the command line (or as
+    ``--stdin-filename``) excluded, itself or through a directory above it?"""
+    return settings.force_exclude and _excluded_anywhere(path, settings)
+
+
 def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
     """Every file to lint (and every input that cannot be), in a deterministic order.
 
@@ -144,7 +150,7 @@ def discover(paths: Iterable[str], settings: Settings) -> list[Target]:
     seen: set[object] = set()
     for raw in paths:
         path = os.path.normpath(raw) if raw not in ("", ".") else "."
-        if settings.force_exclude and _excluded_anywhere(path, settings):
+        if force_excluded(path, settings):
             continue
         try:
             info = os.stat(path)

@@ -3,6 +3,7 @@ plus the pure selector and glob functions the configuration is built from."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -228,3 +229,22 @@ def test_force_exclude_applies_excludes_to_named_paths(project: Path) -> None:
     assert proc.returncode == 0 and "No findings in 0 files checked." in proc.stdout
     configure(project, 'select = ["KRL001"]\nextend-exclude = ["model.py"]\nforce-exclude = true\n')
     assert codes(run_cli("-q", "build/gen.py", "model.py", cwd=project)) == []
+
+
+def test_force_exclude_applies_to_the_stdin_filename(project: Path) -> None:
+    configure(project, 'select = ["KRL001"]\n')
+    # An editor or hook pipes every buffer: an excluded name is not linted with --force-exclude...
+    for name in ("build/gen.py", "pkg/build/gen.py"):
+        args = ("-", "--stdin-filename", name)
+        proc = run_cli(
+            *args, "--force-exclude", "--output-format", "json", cwd=project, stdin=RISKY
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert json.loads(proc.stdout) == []
+        # ...and is without it, like a named path.
+        assert codes(run_cli("-q", *args, cwd=project, stdin=RISKY)) == [(name, "KRL001")]
+    # A name that is not excluded is linted either way.
+    proc = run_cli(
+        "-q", "-", "--stdin-filename", "model.py", "--force-exclude", cwd=project, stdin=RISKY
+    )
+    assert codes(proc) == [("model.py", "KRL001")]
