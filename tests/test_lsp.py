@@ -253,3 +253,18 @@ async def test_configuration_is_reread_when_pyproject_changes(
     await wait_for(
         client, uri, lambda d: set(codes(d)) == {"KRL001"}, "config re-read on pyproject save"
     )
+
+
+@pytest.mark.asyncio
+async def test_a_file_the_configuration_excludes_gets_no_diagnostics(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.kerasrnnlint]\nextend-exclude = ["legacy"]\n', encoding="utf-8")
+    excluded = (tmp_path / "legacy" / "old.py").as_uri()
+    checked = (tmp_path / "src" / "model.py").as_uri()
+    open_doc(client, excluded, RISKY)
+    open_doc(client, checked, RISKY)
+    await wait_for(client, checked, lambda d: "KRL001" in codes(d), "KRL001 in src/model.py")
+    # Documents are linted one after another, in the order they were opened.
+    assert list(await wait_for(client, excluded, lambda d: True, "legacy/old.py")) == []

@@ -10,6 +10,7 @@
   (:func:`kerasrnnlint.fixes.add_noqa_source`).
 - Configuration: ``[tool.kerasrnnlint]`` of the nearest ``pyproject.toml`` above the document,
   re-read when a ``pyproject.toml`` changes (``workspace/didChangeWatchedFiles``, or on its save).
+  A document its ``exclude``/``extend-exclude`` globs cover gets no diagnostics.
 
 pygls and lsprotocol are imported only here, so a lint run never pays for them.
 """
@@ -183,6 +184,16 @@ def load_settings(document: Path) -> tuple[Settings, Path | None, str | None]:
         return Settings(), found, str(exc)
 
 
+def lint_document(text: str, path: str, settings: Settings) -> FileResult:
+    """The findings of a buffer; none for a file the configuration's ``exclude`` globs cover
+    (a directory above it inside the project included), as the command line skips it."""
+    from kerasrnnlint.discovery import _excluded_anywhere
+
+    if Path(path).is_absolute() and _excluded_anywhere(path, settings):
+        return FileResult(path=path, skipped=True)
+    return lint_text(text, path, settings)
+
+
 # --------------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------------
@@ -264,7 +275,9 @@ class KerasRnnLintServer(LanguageServer):
         version, text = doc.version, doc.source
         settings, path = self.settings_for(doc)
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.state.executor, lint_text, text, path, settings)
+        result = await loop.run_in_executor(
+            self.state.executor, lint_document, text, path, settings
+        )
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version or uri in self.state.timers:
             return  # closed, or changed again: a newer lint will publish
@@ -276,7 +289,7 @@ class KerasRnnLintServer(LanguageServer):
         cached = self.state.linted.get(request.uri)
         if cached is not None and cached.text == request.text:
             return cached
-        result = lint_text(request.text, request.path, request.settings)
+        result = lint_document(request.text, request.path, request.settings)
         return Linted(request.version, request.text, result)
 
     async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
