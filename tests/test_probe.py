@@ -255,6 +255,25 @@ def test_probe_command_text_and_json(tmp_path: Path, cache_home: Path, stress: o
     assert data["layer"] == "LSTM" and data["location"]["row"] == 7
 
 
+def test_probe_command_takes_every_lint_output_format(
+    tmp_path: Path, cache_home: Path, stress: object
+) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SOURCE)
+    sarif = probe_cli(f"{path}:5", "--output-format", "sarif", cache=cache_home)
+    assert sarif.returncode == 1, sarif.stderr[-2000:]
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    probes = {r["ruleId"]: r["properties"].get("probe") for r in results}
+    assert probes["KRL001"]["verdict"] == "confirmed"
+    assert probes["KRL001"]["fix_verified"] is True
+    junit = probe_cli(f"{path}:5", "--output-format", "junit", cache=cache_home)
+    assert junit.returncode == 1 and "probe: confirmed" in junit.stdout
+    # A layer with no finding: nothing for GitHub to annotate; the probe goes to stderr.
+    github = probe_cli(f"{path}:7", "--output-format", "github", cache=cache_home)
+    assert github.returncode == 0 and github.stdout == ""
+    assert "not reproduced in 6 steps" in github.stderr
+
+
 def test_probe_command_usage_errors(tmp_path: Path, cache_home: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(SOURCE)

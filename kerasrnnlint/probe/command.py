@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.ir import RecurrentLayer
 from kerasrnnlint.probe import NOT_PROBED, ProbeOptions, ProbeResult, with_probe
+from kerasrnnlint.reporters import FORMATS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         help="a Python file and a line of the layer call (NOTEBOOK.ipynb:CELL:LINE, MODEL:LAYER)",
     )
     p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
-    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     p.add_argument("--probe-timeout", type=float, default=30.0, metavar="S", help="per run")
     p.add_argument("--probe-total-timeout", type=float, default=600.0, metavar="S")
     p.add_argument("--probe-device", choices=("auto", "cpu", "gpu"), default="auto")
@@ -136,8 +137,10 @@ def main(argv: Sequence[str]) -> int:
         print(note, file=sys.stderr)
     if args.output_format == "json":
         write_json(layer, findings, result, notes, sys.stdout)
-    else:
+    elif args.output_format == "text":
         write_text(layer, findings, result, sys.stdout)
+    else:
+        write_report(args.output_format, layer, findings, result, sys.stdout)
     probed = [f.probe for f in findings if f.probe is not None] + ([result] if result else [])
     return 1 if any(r.verdict == "confirmed" for r in probed) else 0
 
@@ -179,6 +182,24 @@ def write_text(
                 out.write(f"    {text}\n")
 
 
+def write_report(
+    output_format: str,
+    layer: RecurrentLayer,
+    findings: list[Finding],
+    result: ProbeResult | None,
+    out: TextIO,
+) -> None:
+    """A lint run's reporter (SARIF, GitHub, JUnit) over the layer's probed findings. These
+    formats carry findings only: the probe of a layer with no finding goes to stderr as text."""
+    from kerasrnnlint import reporters
+    from kerasrnnlint.engine import FileResult
+
+    if result is not None:
+        write_text(layer, findings, result, sys.stderr)
+    results = [FileResult(layer.location.path, findings=tuple(findings), layers=(layer,))]
+    reporters.get(output_format)(results, reporters.ReportContext(), out)
+
+
 def write_json(
     layer: RecurrentLayer,
     findings: list[Finding],
@@ -199,4 +220,4 @@ def write_json(
     out.write("\n")
 
 
-__all__ = ["Target", "layer_at", "main", "parse_target", "probe_one", "select"]
+__all__ = ["Target", "layer_at", "main", "parse_target", "probe_one", "select", "write_report"]
