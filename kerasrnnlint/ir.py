@@ -209,6 +209,7 @@ ADAPTIVE_OPTIMIZERS: frozenset[str] = frozenset(
         "Ftrl",
         "Lion",
         "Lamb",
+        "Muon",  # orthogonalised updates of a fixed size (AdamW for the rest): does not shrink
         "LossScaleOptimizer",
     }
 )
@@ -228,6 +229,7 @@ DEFAULT_LEARNING_RATES: Mapping[str, float] = {
     "Ftrl": 0.001,
     "Lion": 0.001,
     "Lamb": 0.001,
+    "Muon": 0.001,
 }
 
 

@@ -113,6 +113,7 @@ def test_rebound_receiver_starts_a_new_model() -> None:
         ("plain_sgd = Sequential", "SGD", 0.5, None),
         ("by_string = Sequential", "Adam", 0.001, None),
         ("chosen = Sequential", "Adam", 0.05, None),
+        ("muon = Sequential", "Muon", 0.001, None),
     ],
 )
 def test_optimizer_forms(marker: str, cls: str, rate: float, clipnorm: float | None) -> None:
@@ -121,6 +122,7 @@ def test_optimizer_forms(marker: str, cls: str, rate: float, clipnorm: float | N
     assert ctx.optimizer is not None
     assert (ctx.optimizer.cls, ctx.optimizer.learning_rate) == (cls, pytest.approx(rate))
     assert ctx.optimizer.clipnorm == clipnorm
+    assert ctx.optimizer.adaptive == (cls != "SGD")
 
 
 @pytest.mark.parametrize("marker", ["unresolved = Sequential", "return Sequential("])
