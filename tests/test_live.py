@@ -20,7 +20,7 @@ from helpers import Key, keys, load_make_models, source_findings
 
 import kerasrnnlint
 from kerasrnnlint.config import Settings
-from kerasrnnlint.engine import check_layers
+from kerasrnnlint.engine import check_layers, lint_source
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.frontends import saved_model
 
@@ -169,6 +169,33 @@ def test_subclass_of_a_recurrent_layer_keeps_its_place_in_the_graph(tmp_path: Pa
     model.save(tmp_path / "mine.keras")  # the file cannot tell: a note, no guess
     result = saved_model.analyze_file(tmp_path / "mine.keras")
     assert result.layers == () and "custom class `MyLSTM`" in result.notes[0]
+
+
+FORCED_CUDNN = """import keras
+from keras import layers
+
+model = keras.Sequential(
+    [
+        keras.Input((10, 3)),
+        layers.LayerNormalization(),
+        layers.LSTM(4, use_cudnn=True, recurrent_dropout=0.2, return_sequences=True),
+        layers.GRU(4, use_cudnn=False),
+    ]
+)
+"""
+
+
+def test_use_cudnn_which_no_config_saves_is_read_from_the_live_layer() -> None:
+    """``use_cudnn=True`` on an ineligible LSTM is KRL102 in source and on the live model."""
+    source = lint_source(FORCED_CUDNN, "forced.py")
+    assert source.error is None
+    namespace: dict[str, Any] = {}
+    exec(FORCED_CUDNN, namespace)
+    live = kerasrnnlint.lint_model(namespace["model"])
+    assert keys(live) == keys(source.findings)
+    assert "KRL102" in {f.code for f in live}
+    subject = next(f for f in live if f.code == "KRL102").subject
+    assert subject is not None and subject.arg("use_cudnn").origin == "model config"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 
 from kerasrnnlint.frontends import model_config
 from kerasrnnlint.frontends.base import FrontendResult
-from kerasrnnlint.ir import RECURRENT_CLASSES, Context, Optimizer, RecurrentLayer
+from kerasrnnlint.ir import RECURRENT_CLASSES, Arg, Context, Optimizer, RecurrentLayer
 
 ORIGIN = "model config"
 _HOLDERS = ("Bidirectional", "TimeDistributed", "RNN", "StackedRNNCells")
@@ -187,9 +187,21 @@ def analyze_model(model: Any) -> tuple[FrontendResult, list[LiveLayer]]:
             continue
         context = model_config.context_at(document, layer_path, path, optimizer)
         layers.extend(_hidden(obj, layer_path, path, context))
-    layers = [_live_origin(layer) for layer in layers]
-    live = [LiveLayer(layer, find_object(model, layer.location.layer_path)) for layer in layers]
+    objects = [find_object(model, layer.location.layer_path) for layer in layers]
+    layers = [
+        _unsaved_args(_live_origin(layer), obj) for layer, obj in zip(layers, objects, strict=True)
+    ]
+    live = [LiveLayer(layer, obj) for layer, obj in zip(layers, objects, strict=True)]
     return FrontendResult(layers=tuple(layers), notes=tuple(notes)), live
+
+
+def _unsaved_args(layer: RecurrentLayer, obj: Any) -> RecurrentLayer:
+    """Arguments the live object holds but its configuration does not save: Keras 3's
+    ``use_cudnn`` (``True``/``False``; the default ``"auto"`` adds nothing), which KRL102 reads."""
+    value = getattr(obj, "use_cudnn", None)
+    if not isinstance(value, bool) or layer.has_arg("use_cudnn"):
+        return layer
+    return replace(layer, args=(*layer.args, ("use_cudnn", Arg(value=value, origin=ORIGIN))))
 
 
 def _live_origin(layer: RecurrentLayer) -> RecurrentLayer:
