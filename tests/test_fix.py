@@ -274,3 +274,22 @@ def test_an_absent_argument_is_added_in_the_calls_own_layout(call: str, expected
 def test_noqa_is_placed_in_the_comment_not_in_a_string() -> None:
     text = 'x = f("# noqa: E1")\n'
     assert add_noqa_source(text, [(1, "KRL001")]) == 'x = f("# noqa: E1")  # noqa: KRL001\n'
+
+
+def test_krl004_is_explained_as_never_fixed_automatically_and_is_not(tmp_path: Path) -> None:
+    source = (
+        "from keras import Input, Sequential\n"
+        "from keras.layers import LSTM, Conv1D\n\n"
+        'model = Sequential([Input(shape=(100, 8)), Conv1D(32, 3, activation="relu"), LSTM(64)])\n'
+    )
+    path = tmp_path / "model.py"
+    path.write_text(source, encoding="utf-8")
+    explained = run_cli("explain", "KRL004")
+    assert explained.returncode == 0, explained.stderr
+    text = " ".join(explained.stdout.split())
+    assert "not applied automatically, not even with ``--unsafe-fixes``" in text
+    assert "applied only with ``--unsafe-fixes``" not in text
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "KRL004 not fixed" in done.stderr
+    assert path.read_text(encoding="utf-8") == source

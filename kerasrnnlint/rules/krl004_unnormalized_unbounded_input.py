@@ -37,8 +37,9 @@ model = Sequential(
 )
 ```
 
-The fix inserts ``LayerNormalization()`` in front of the recurrent layer. It changes the model, so
-it is applied only with ``--unsafe-fixes``.
+The fix is to insert ``LayerNormalization()`` in front of the recurrent layer. It needs a new layer
+in the model, so it is not applied automatically, not even with ``--unsafe-fixes``: ``--fix``
+reports the finding as not fixed, with this advice.
 """
 
 from __future__ import annotations
