@@ -17,6 +17,7 @@ the factors that set its score (``factors`` in JSON, ``--show-factors`` in text)
 | | adaptive, 2e-5 < learning rate < 1e-4 | 0 |
 | | adaptive, learning rate <= 2e-5 | -3 |
 | | not adaptive (SGD) | -3 |
+| | an optimizer class the linter does not know (custom, add-ons) | 0 |
 | units (or filters) | >= 256 | +1 |
 | sequence length | >= 256 time steps | +1 |
 | recurrent dropout | > 0 | +1 |
@@ -82,6 +83,9 @@ HIGH_LR_POINTS = 2.0
 MODERATE_LR_POINTS = 1.0
 SAFE_LR_POINTS = -3.0
 NOT_ADAPTIVE_POINTS = -3.0
+# The optimizers known not to be adaptive; any other class that is not adaptive is not known (a
+# custom or add-on optimizer): it adds nothing, rather than the stability of SGD.
+NOT_ADAPTIVE: frozenset[str] = frozenset({"SGD"})
 
 # Size of the recurrence.
 MANY_UNITS = 256
@@ -155,14 +159,14 @@ def optimizer_factors(layer: RecurrentLayer) -> list[tuple[float, Factor]]:
         return []
     found: list[tuple[float, Factor]] = []
     lr = opt.learning_rate
-    if not opt.adaptive:
+    if opt.cls in NOT_ADAPTIVE:
         found.append(
             (
                 NOT_ADAPTIVE_POINTS,
                 Factor("optimizer", f"{opt.cls} (not adaptive)", points_text(NOT_ADAPTIVE_POINTS)),
             )
         )
-    elif lr is not None:
+    elif opt.adaptive and lr is not None:
         if lr >= HIGH_LR:
             points = HIGH_LR_POINTS
         elif lr >= MODERATE_LR:

@@ -165,6 +165,16 @@ def test_sgd_lowers_relu_and_high_adaptive_lr_raises_selu() -> None:
     assert severities(fast)["KRL001"] is Severity.HIGH
 
 
+def test_an_optimizer_class_not_known_adds_nothing() -> None:
+    """A custom or add-on optimizer (a saved model's ``RectifiedAdam``) is not scored as SGD."""
+    custom = Optimizer("RectifiedAdam", learning_rate=0.05)
+    relu = findings(layer(units=64, activation="relu", optimizer=custom))["KRL001"]
+    assert relu.severity is Severity.HIGH
+    assert [f.name for f in relu.factors] == ["activation"]
+    tanh = layer(units=64, recurrent_dropout=0.3, optimizer=custom)
+    assert "KRL003" not in findings(tanh)  # the rate of an unknown family is not a danger sign
+
+
 def test_relu_alone_is_high_and_tiny_learning_rate_lowers_it() -> None:
     assert severities(layer(units=8, activation="relu"))["KRL001"] is Severity.HIGH
     stable = layer(units=512, activation="relu", optimizer=Optimizer("Nadam", learning_rate=2e-5))
