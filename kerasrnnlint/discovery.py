@@ -1,10 +1,11 @@
 """Which files a run lints: the paths on the command line, and what directories hold.
 
 In directories: Python (``.py``, ``.pyi``), notebooks (``.ipynb``), model files (``.keras``,
-``.h5``, ``.hdf5``) and ``.json`` files that look like a Keras model config. A file named on the
-command line is linted whatever its suffix. Excluded names and globs are not entered; a symlink
-that leads back into a directory being walked is reported, not followed. The order is
-deterministic: command-line order, then sorted names depth-first.
+``.h5``, ``.hdf5``, but not HDF5 files without a model config: data, weights) and ``.json`` files
+that look like a Keras model config. A file named on the command line is linted whatever its
+suffix. Excluded names and globs are not entered; a symlink that leads back into a directory being
+walked is reported, not followed. The order is deterministic: command-line order, then sorted
+names depth-first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kerasrnnlint.files import describe_os_error
 SOURCE_SUFFIXES: frozenset[str] = frozenset({".py", ".pyi"})
 NOTEBOOK_SUFFIXES: frozenset[str] = frozenset({".ipynb"})
 MODEL_SUFFIXES: frozenset[str] = frozenset({".keras", ".h5", ".hdf5"})
+HDF5_SUFFIXES: frozenset[str] = frozenset({".h5", ".hdf5"})
 WALKED_SUFFIXES: frozenset[str] = SOURCE_SUFFIXES | NOTEBOOK_SUFFIXES | MODEL_SUFFIXES
 
 
@@ -39,13 +41,15 @@ def suffix(path: str) -> str:
 
 def _wanted_in_directory(path: str, name: str) -> bool:
     ext = suffix(name)
-    if ext in WALKED_SUFFIXES:
+    if ext in WALKED_SUFFIXES - HDF5_SUFFIXES:
         return True
-    if ext == ".json":
+    if ext == ".json" or ext in HDF5_SUFFIXES:
         from pathlib import Path
 
         from kerasrnnlint.frontends import saved_model
 
+        if ext in HDF5_SUFFIXES:  # data and weights-only files are not models: not walked into
+            return saved_model.looks_like_model_h5(Path(path))
         try:
             return saved_model.looks_like_model_json(Path(path))
         except Exception:  # a frontend bug must not stop the walk; the file is just not a model

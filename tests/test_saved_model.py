@@ -347,7 +347,14 @@ def test_looks_like_model_json(tmp_path: Path, built: Path) -> None:
 
 
 def test_directory_walk_lints_models_next_to_python_and_skips_other_json(tmp_path: Path) -> None:
+    """Also skips HDF5 files that hold no model (data, weights from save_weights/checkpoints)."""
+    import h5py
+
     (tmp_path / "package.json").write_text('{"name": "x"}')
+    for name in ("data.h5", "model.weights.h5", "checkpoint.hdf5"):
+        with h5py.File(tmp_path / name, "w") as handle:
+            handle.create_dataset("kernel", data=[1.0, 2.0])
+    (tmp_path / "classic.h5").write_bytes((MODELS_DIR / "classic.h5").read_bytes())
     for name in ("classic.keras", "keras2_classic.json"):
         (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
     (tmp_path / "train.py").write_text("from keras.layers import GRU\nGRU(4, activation='elu')\n")
@@ -355,5 +362,7 @@ def test_directory_walk_lints_models_next_to_python_and_skips_other_json(tmp_pat
     data = json.loads(run.stdout)
     findings = data if isinstance(data, list) else data["findings"]
     files = {Path(f["filename"]).name for f in findings}
-    assert files == {"classic.keras", "keras2_classic.json", "train.py"}
-    assert "package.json" not in run.stdout + run.stderr
+    assert files == {"classic.keras", "classic.h5", "keras2_classic.json", "train.py"}
+    assert run.returncode == 1, run.stdout + run.stderr
+    for skipped in ("package.json", "data.h5", "model.weights.h5", "checkpoint.hdf5"):
+        assert skipped not in run.stdout + run.stderr

@@ -229,6 +229,25 @@ def looks_like_model_json(path: Path) -> bool:
     return model_config.unwrap(document) is not None
 
 
+def looks_like_model_h5(path: Path) -> bool:
+    """For directory walks: could this ``.h5``/``.hdf5`` file be a saved model? False only for a
+    readable HDF5 file without a ``model_config`` attribute (a data file, or weights written by
+    ``save_weights`` or a checkpoint callback); anything else is linted, so that a broken model
+    file, or h5py missing, is still reported."""
+    try:
+        with Path(path).open("rb") as handle:
+            if not handle.read(len(HDF5_MAGIC)).startswith(HDF5_MAGIC):
+                return True
+        import h5py
+    except (OSError, ImportError):
+        return True
+    try:
+        with h5py.File(path, "r") as handle:
+            return "model_config" in handle.attrs
+    except Exception:  # unreadable: lint it, and the error names the cause
+        return True
+
+
 def analyze_file(path: Path) -> FrontendResult:
     """The recurrent layers of a saved model file, located by ``path`` and layer path."""
     path = Path(path)
