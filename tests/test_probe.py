@@ -274,6 +274,19 @@ def test_probe_command_takes_every_lint_output_format(
     assert "not reproduced in 6 steps" in github.stderr
 
 
+def test_probe_command_reads_the_project_configuration(tmp_path: Path, cache_home: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.kerasrnnlint]\nignore = ["KRL001", "KRL101"]\nprobe-timeout = 1\n'
+    )
+    path = tmp_path / "model.py"
+    path.write_text(SOURCE)
+    env = {"XDG_CACHE_HOME": str(cache_home), "KERASRNNLINT_PROBE_TEST_SLEEP": "8"}
+    result = run_cli("probe", f"{path}:5", "--no-cache", env=env, timeout=300)
+    assert "KRL001" not in result.stdout, result.stdout  # ignored by the project
+    assert "no finding on this layer" in result.stdout
+    assert "no result within 1 s" in result.stdout, result.stdout  # its probe-timeout
+
+
 def test_probe_command_usage_errors(tmp_path: Path, cache_home: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(SOURCE)

@@ -1,7 +1,8 @@
 """``kerasrnnlint probe FILE:LINE``: probe the recurrent layer at a line.
 
-Lints FILE (never imports or runs it), takes the innermost recurrent layer whose call spans LINE,
-and probes it once per finding (with that finding's fix; a layer with no finding is probed too).
+Lints FILE with its project's settings (never imports or runs it), takes the innermost recurrent
+layer whose call spans LINE, and probes it once per finding (with that finding's fix; a layer with
+no finding is probed too).
 A notebook takes ``NOTEBOOK.ipynb:CELL:LINE``; a saved model (``.keras``, ``.h5``, ``.json``) takes
 ``MODEL:LAYER``, a layer name or its path (``encoder/lstm_1``).
 Exit status: 0 when no probe confirmed a divergence, 1 when one did, 2 for a usage error or a file
@@ -36,7 +37,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
     p.add_argument("--output-format", choices=sorted(FORMATS), default="text")
-    p.add_argument("--probe-timeout", type=float, default=30.0, metavar="S", help="per run")
+    p.add_argument(
+        "--probe-timeout", type=float, metavar="S", help="per run (probe-timeout, else 30)"
+    )
     p.add_argument("--probe-total-timeout", type=float, default=600.0, metavar="S")
     p.add_argument("--probe-device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
@@ -109,9 +112,17 @@ def main(argv: Sequence[str]) -> int:
     except ValueError as exc:
         print(f"kerasrnnlint probe: {exc}", file=sys.stderr)
         return 2
+    from pathlib import Path
+
+    from kerasrnnlint.config import ConfigError, discover_settings
     from kerasrnnlint.runner import lint_file
 
-    linted = lint_file(target.path)
+    try:  # the project's pyproject.toml, as a lint run of the file reads it
+        settings = discover_settings(start=Path(target.path))
+    except ConfigError as exc:
+        print(f"kerasrnnlint probe: error: {exc}", file=sys.stderr)
+        return 2
+    linted = lint_file(target.path, settings)
     if linted.error:
         print(f"{target.path}: error: {linted.error}", file=sys.stderr)
         return 2
@@ -126,7 +137,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
     options = ProbeOptions(
         mode=args.probe_mode,
-        timeout=args.probe_timeout,
+        timeout=args.probe_timeout or settings.probe_timeout or ProbeOptions.timeout,
         total_timeout=args.probe_total_timeout,
         device=args.probe_device,
         min_severity=Severity.INFO,
