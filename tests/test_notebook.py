@@ -244,6 +244,36 @@ def test_nbformat_3_worksheets(tmp_path: Path) -> None:
     assert [(f.location.cell, f.location.line) for f in found] == [(3, 1)]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "bom"])
+def test_fix_rewrites_only_the_source_text_of_the_fixed_cell(tmp_path: Path, bom: bytes) -> None:
+    # Written by a tool that escapes non-ASCII, with CRLF line endings, a float written "1.50"
+    # and non-ASCII outputs: a fix must not re-encode what it did not change (git diffs show it).
+    doc = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {"scale": 1.50},
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": ["caf\u00e9\n"]}],
+                "source": [
+                    "import keras\n",
+                    "m = keras.layers.LSTM(8, activation='relu')  # \u00e9",
+                ],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    text = json.dumps(doc, indent=2, ensure_ascii=True).replace("1.5", "1.50")
+    before = bom + text.replace("\n", "\r\n").encode("ascii")
+    path = tmp_path / "escaped.ipynb"
+    path.write_bytes(before)
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "escaped.ipynb", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert path.read_bytes() == before.replace(b"activation='relu'", b"activation='tanh'")
+
+
 # --------------------------------------------------------------------------------------------------
 # Writing cells back (what autofix uses)
 # --------------------------------------------------------------------------------------------------

@@ -344,33 +344,121 @@ def _indent(text: str) -> int | None:
     return len(match.group(1).expandtabs(1))
 
 
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_SCALAR = re.compile(r"[^,\]}\s]+")
+JsonPath = tuple[str | int, ...]
+
+
+def value_spans(raw: str, wanted: set[JsonPath]) -> dict[JsonPath, tuple[int, int]]:
+    """Where the JSON values at ``wanted`` paths (keys and indexes) are written in ``raw``.
+
+    A minimal scanner of well-formed JSON (``raw`` already parsed): the text between the values
+    is never looked at again, so a fix can replace a cell's source and leave every other byte.
+    """
+    found: dict[JsonPath, tuple[int, int]] = {}
+
+    def skip(pos: int) -> int:
+        match = _WS.match(raw, pos)
+        return match.end() if match else pos
+
+    def value(pos: int, path: JsonPath) -> int:
+        pos = skip(pos)
+        start, opener = pos, raw[pos]
+        if opener in "{[":
+            closer = "}" if opener == "{" else "]"
+            pos = skip(pos + 1)
+            index = 0
+            while raw[pos] != closer:
+                key: str | int = index
+                if opener == "{":
+                    match = _STRING.match(raw, pos)
+                    if match is None:
+                        raise ValueError(f"expected a key at {pos}")
+                    key = json.loads(match.group())
+                    pos = skip(match.end())
+                    if raw[pos] != ":":
+                        raise ValueError(f"expected ':' at {pos}")
+                    pos += 1
+                pos = skip(value(pos, (*path, key)))
+                index += 1
+                if raw[pos] == ",":
+                    pos = skip(pos + 1)
+            end = pos + 1
+        else:
+            match = (_STRING if opener == '"' else _SCALAR).match(raw, pos)
+            if match is None:
+                raise ValueError(f"expected a value at {pos}")
+            end = match.end()
+        if path in wanted:
+            found[path] = (start, end)
+        return end
+
+    value(0, ())
+    return found
+
+
+def _render(value: object, raw: str, start: int, indent: int | None) -> str:
+    """``value`` as JSON written the way the file writes its values at ``start``."""
+    text = json.dumps(value, indent=indent, ensure_ascii=raw.isascii())
+    line_start = raw.rfind("\n", 0, start) + 1
+    lead = re.match(r"[ \t]*", raw[line_start:start]).group()  # type: ignore[union-attr]
+    text = text.replace("\n", "\n" + lead)
+    return text.replace("\n", "\r\n") if "\r\n" in raw else text
+
+
+def _spliced(raw: str, changes: Mapping[JsonPath, object]) -> str:
+    """``raw`` with the values at ``changes``' paths replaced, everything else byte for byte."""
+    spans = value_spans(raw, set(changes))
+    indent = _indent(raw)
+    out, last = [], 0
+    for path, (start, end) in sorted(spans.items(), key=lambda item: item[1]):
+        out += [raw[last:start], _render(changes[path], raw, start, indent)]
+        last = end
+    return "".join(out) + raw[last:]
+
+
 def write_cells(path: Path, sources: Mapping[int, str]) -> None:
     """Write new sources for some code cells (by cell number), atomically.
 
-    Only those cells' ``source`` changes; outputs, metadata and the rest stay as they were. The
-    file keeps its indentation (nbformat writes one space) and its trailing newline.
+    Only those cells' ``source`` values are rewritten in the file's text; every other byte
+    (outputs, metadata, layout, escapes, line endings, a BOM) stays as it was.
     """
     import tempfile
 
     path = Path(path)
-    raw = path.read_text(encoding="utf-8")
+    data = path.read_bytes()
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    raw = data.decode("utf-8-sig")
     doc = json.loads(raw)
-    notebook = parse(raw.encode("utf-8"))
+    notebook = parse(data)
     by_number = {cell.number: cell for cell in notebook.cells}
+    changes: dict[JsonPath, object] = {}
     for number, new in sources.items():
         cell = by_number.get(number)
         if cell is None:
             raise KeyError(f"cell {number} is not a code cell of {path}")
+        where: JsonPath
         if cell.worksheet is None:
-            target = doc["cells"][cell.index]
-            key = "source"
+            where, key = ("cells", cell.index), "source"
         else:
-            target = doc["worksheets"][cell.worksheet]["cells"][cell.index]
-            key = "input"
-        target[key] = new if isinstance(target.get(key), str) else _source_lines(new)
-    text = json.dumps(doc, indent=_indent(raw), ensure_ascii=False)
-    if raw.endswith("\n"):
-        text += "\n"
+            where, key = ("worksheets", cell.worksheet, "cells", cell.index), "input"
+        target = doc
+        for step in where:
+            target = target[step]
+        value = new if isinstance(target.get(key), str) else _source_lines(new)
+        target[key] = value
+        at: JsonPath = (*where, key)
+        changes[at] = value
+    try:
+        text = _spliced(raw, changes)
+        if json.loads(text) != doc:
+            raise ValueError("the spliced text does not read back as the fixed notebook")
+    except (ValueError, IndexError, RecursionError):
+        text = json.dumps(doc, indent=_indent(raw), ensure_ascii=False)  # the layout is lost
+        if raw.endswith("\n"):
+            text += "\n"
+    text = bom + text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
