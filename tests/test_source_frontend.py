@@ -115,6 +115,44 @@ def test_star_star_arguments() -> None:
     assert not unresolved.arg("activation").known
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "KW['activation'] = 'relu'",
+        "KW.update(activation='relu')",
+        "KW.setdefault('activation', 'relu')",
+        "KW['nested']['activation'] = 'relu'",
+        "KW['activation'] += ''",
+        "del KW['activation']",
+        "def later():\n    KW['activation'] = 'relu'",
+    ],
+)
+def test_a_dict_changed_in_place_is_not_read_from_its_literal(change: str) -> None:
+    # The literal says tanh, the change may say otherwise: unknown, neither tanh nor a finding.
+    text = (
+        "from keras.layers import LSTM\n"
+        "KW = {'activation': 'tanh', 'nested': {}}\n"
+        f"{change}\n"
+        "LSTM(8, **KW)\n"
+        "LSTM(8, **KW['nested'])\n"
+    )
+    layers = analyze(text, "m.py").layers
+    assert len(layers) == 2
+    for layer in layers:
+        assert layer.open_kwargs
+        assert not layer.arg("activation").known
+
+
+def test_a_change_to_another_dict_of_the_same_name_does_not_count() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        "KW = {'activation': 'relu'}\n"
+        "def other(KW):\n    KW['activation'] = 'tanh'\n"
+        "LSTM(8, **KW)\n"
+    )
+    assert only_layer(text).arg("activation").value == "relu"
+
+
 def test_wrappers_outermost_first_and_cells() -> None:
     text = (
         "from keras import layers as L\n"

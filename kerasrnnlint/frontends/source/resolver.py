@@ -415,7 +415,7 @@ class Resolver:
             return _view(items, is_open)
         if isinstance(expr, cst.Name):
             found = self.bindings(expr.value, scope)
-            if len(found) != 1:
+            if len(found) != 1 or self._changed_in_place(expr.value, scope):
                 return None
             binding = found[0]
             reached = via if via is not None else expr
@@ -457,6 +457,16 @@ class Resolver:
             return None
         view = self._dict_items(expr.value, scope, depth + 1, expr)
         return view.get(key.value) if view is not None else None
+
+    def _changed_in_place(self, name: str, scope: Scope) -> bool:
+        """Is the dict ``name`` refers to in ``scope`` changed after it is built
+        (``kw['activation'] = 'relu'``, ``kw.update(...)``, anywhere it is visible)? Its literal
+        then no longer tells what it holds."""
+        changes = self.index.mutations.get(name)
+        if not changes:
+            return False
+        holder = scope.lookup(name)[1]
+        return any(where.lookup(name)[1] is holder for where in changes)
 
     def _is_builtin(self, expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
         return isinstance(expr, cst.Name) and expr.value == name and not scope.lookup(name)[0]

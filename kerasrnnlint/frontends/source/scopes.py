@@ -121,12 +121,28 @@ class Scope:
 
 @dataclass(eq=False)
 class ModuleIndex:
-    """What the pass found: the module scope, every node's scope, every call in source order."""
+    """What the pass found: the module scope, every node's scope, every call in source order,
+    and the names whose value is changed in place (``kw['activation'] = 'relu'``,
+    ``kw.update(...)``), each with the scopes the change is written in."""
 
     module: cst.Module
     scope: Scope
     scope_of: dict[int, Scope]
     calls: list[cst.Call]
+    mutations: dict[str, list[Scope]] = field(default_factory=dict)
+
+
+# Methods that change a dict (or list) in place: ``kw.update(activation='relu')``.
+MUTATING_METHODS: frozenset[str] = frozenset(
+    {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__", "__ior__"}
+)
+
+
+def _subscripted_name(expr: cst.BaseExpression) -> str | None:
+    """``cfg`` for ``cfg``, ``cfg['lstm']``, ``cfg['lstm']['activation']``; else None."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
 
 
 def _dotted(node: cst.BaseExpression | cst.ImportFrom | None) -> str:
@@ -215,6 +231,13 @@ class _Builder:
         self.root = Scope("module", None, module)
         self.scope_of: dict[int, Scope] = {}
         self.calls: list[cst.Call] = []
+        self.mutations: dict[str, list[Scope]] = {}
+
+    def _mutate(self, target: cst.BaseExpression, scope: Scope) -> None:
+        """Record ``name[...] = ...`` (and ``del``, ``+=``, mutating calls) on ``name``."""
+        name = _subscripted_name(target)
+        if name is not None:
+            self.mutations.setdefault(name, []).append(scope)
 
     def walk(self, module: cst.Module) -> None:
         stack: list[tuple[cst.CSTNode, Scope]] = [(module, self.root)]
@@ -326,6 +349,9 @@ class _Builder:
             return
         if isinstance(target, cst.StarredElement):
             self._assign(target.value, None, scope)
+            return
+        if isinstance(target, cst.Subscript):
+            self._mutate(target, scope)
 
     def assign(self, node: cst.Assign, scope: Scope) -> None:
         for target in node.targets:
@@ -338,6 +364,14 @@ class _Builder:
     def aug_assign(self, node: cst.AugAssign, scope: Scope) -> None:
         for name in _target_names(node.target):
             scope.bind(name, Opaque("variable changed by augmented assignment"))
+        if isinstance(node.target, cst.Subscript):
+            self._mutate(node.target, scope)
+
+    def del_(self, node: cst.Del, scope: Scope) -> None:
+        targets = node.target.elements if isinstance(node.target, cst.Tuple) else ()
+        for target in [e.value for e in targets] or [node.target]:
+            if isinstance(target, cst.Subscript):
+                self._mutate(target, scope)
 
     def named_expr(self, node: cst.NamedExpr, scope: Scope) -> None:
         self._assign(node.target, node.value, scope)
@@ -367,6 +401,9 @@ class _Builder:
 
     def call(self, node: cst.Call, scope: Scope) -> None:
         self.calls.append(node)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
+            self._mutate(func.value, scope)
 
 
 _Inner = tuple[tuple[str, ...], Scope]
@@ -386,6 +423,7 @@ _HANDLERS: dict[type[cst.CSTNode], _Handler] = {
     cst.Assign: _Builder.assign,
     cst.AnnAssign: _Builder.ann_assign,
     cst.AugAssign: _Builder.aug_assign,
+    cst.Del: _Builder.del_,
     cst.NamedExpr: _Builder.named_expr,
     cst.For: _Builder.for_,
     cst.WithItem: _Builder.with_item,
@@ -402,4 +440,4 @@ def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its scopes, node scopes and calls."""
     builder = _Builder(module)
     builder.walk(module)
-    return ModuleIndex(module, builder.root, builder.scope_of, builder.calls)
+    return ModuleIndex(module, builder.root, builder.scope_of, builder.calls, builder.mutations)
