@@ -236,7 +236,8 @@ def run_probe(
     if settings.probe_min_severity is not None:
         values["min_severity"] = settings.probe_min_severity
     findings = [f for r in results for f in r.findings]
-    probed, notes = run_probes(findings, ProbeOptions(**values))
+    layers = [layer for r in results for layer in r.layers]
+    probed, notes = run_probes(findings, ProbeOptions(**values), layers)
     for note in notes:
         eprint(f"{PROG}: note: {note}")
     return regroup(results, probed)

@@ -198,6 +198,22 @@ def test_custom_activation_in_source_is_unknown_with_a_hint() -> None:
     assert result.verdict == "unknown" and "a call result" in result.message
 
 
+def test_lint_probe_reports_a_custom_activation_layer_as_unknown_with_a_hint(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "custom.py"
+    path.write_text(
+        "from keras import layers, ops\n\n\n"
+        "def my_act(x):\n    return ops.maximum(x, 0.0)\n\n\n"
+        "rnn = layers.LSTM(64, activation=my_act)\n"
+    )
+    result = run_cli("--probe", path, env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"{path}:8:7: LSTM: unknown, not probed" in result.stderr
+    assert "custom callable `my_act`" in result.stderr
+    assert result.stderr.count("probe_layer(layer, activation=") == 1
+
+
 def test_in_process_probe_decides_a_custom_callable() -> None:
     import keras
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from kerasrnnlint.findings import Factor, Finding, Severity
+from kerasrnnlint.ir import RecurrentLayer
 
 Verdict = Literal["confirmed", "not-reproduced", "error", "timeout", "unavailable", "unknown"]
 
@@ -74,13 +75,17 @@ NOT_PROBED: frozenset[str] = frozenset({"KRL101", "KRL102"})
 
 
 def run_probes(
-    findings: Sequence[Finding], options: ProbeOptions
+    findings: Sequence[Finding],
+    options: ProbeOptions,
+    layers: Sequence[RecurrentLayer] = (),
 ) -> tuple[list[Finding], list[str]]:
     """Probe the findings at or above ``options.min_severity``.
 
     Returns the findings (probed ones carry ``probe`` and a ``confirmed`` verdict raises their
     severity to high) and notes for the user (e.g. how to install TensorFlow, said once).
-    Findings are never dropped: ``not-reproduced`` keeps the static severity.
+    Findings are never dropped: ``not-reproduced`` keeps the static severity. Each of ``layers``
+    (the run's layers) that has no probed finding and a custom activation gets a note saying it
+    is unknown to the source probe and how to probe it.
     """
     from kerasrnnlint.probe.runner import ProbeRequest, probe_batch
 
@@ -91,8 +96,10 @@ def run_probes(
         and finding.subject is not None
         and finding.code not in NOT_PROBED
     ]
+    subjects = [findings[index].subject for index in chosen]
+    unknown = custom_activation_notes([layer for layer in layers if layer not in subjects])
     if not chosen:
-        return list(findings), []
+        return list(findings), unknown
     requests = []
     for index in chosen:
         finding = findings[index]
@@ -102,7 +109,24 @@ def run_probes(
     probed = list(findings)
     for index, result in zip(chosen, results, strict=True):
         probed[index] = with_probe(probed[index], result)
-    return probed, notes
+    return probed, notes + unknown
+
+
+def custom_activation_notes(layers: Sequence[RecurrentLayer]) -> list[str]:
+    """``unknown`` for each layer whose activation the source probe cannot rebuild (a function the
+    user wrote, a value only known at run time), then once how to probe such a layer."""
+    from kerasrnnlint.probe.spec import CUSTOM_HINT, build_spec
+
+    notes = []
+    for layer in layers:
+        why = build_spec(layer).unknown
+        if why is not None and why.endswith(CUSTOM_HINT):
+            reason = why.removesuffix(CUSTOM_HINT).rstrip(": ")
+            where = layer.location.display()
+            notes.append(f"probe: {where}: {layer.display_name}: unknown, not probed: {reason}")
+    if notes:
+        notes.append(f"probe: {CUSTOM_HINT}")
+    return notes
 
 
 def with_probe(finding: Finding, result: ProbeResult) -> Finding:
