@@ -529,9 +529,11 @@ class Interpreter:
             found = self.lookup(node.value, frame)
             return found if found is not None else Scalar(self.resolver.value(node))
         if isinstance(node, cst.Call):
-            return self.eval_call(node, frame)
+            return self.or_reference(self.eval_call(node, frame), node)
         if isinstance(node, cst.Attribute):
-            return self.attribute(self.eval(node.value, frame), node.attr.value)
+            return self.or_reference(
+                self.attribute(self.eval(node.value, frame), node.attr.value), node
+            )
         if isinstance(node, cst.List | cst.Tuple):
             items: list[Sym] = []
             for element in node.elements:
@@ -559,6 +561,16 @@ class Interpreter:
         if isinstance(node, cst.Await):
             return self.eval(node.expression, frame)
         return Scalar(self.resolver.value(node))
+
+    def or_reference(self, value: Sym, node: cst.Attribute | cst.Call) -> Sym:
+        """An attribute or call the interpreter does not follow may still be a value the resolver
+        sees: an activation function by reference (``keras.activations.relu``, ``tf.nn.relu``,
+        ``keras.activations.get("relu")``)."""
+        if isinstance(value, Unknown):
+            arg = self.resolver.value(node)
+            if arg.known:
+                return Scalar(arg)
+        return value
 
     def binary(self, node: cst.BinaryOperation, frame: Frame) -> Sym:
         left = self.eval(node.left, frame)
@@ -1293,6 +1305,9 @@ class Interpreter:
         if cls in producers.ACTIVATION_LAYERS:
             return producers.ACTIVATION_LAYERS[cls], True
         if cls == "Activation":
+            held = self.activation_layer(layer, 0)
+            if held is not None:
+                return held
             arg = self.layer_arg(layer, "activation", 0)
             return canonical_activation(arg) if arg is not None else (None, False)
         if cls in ("Bidirectional", "RNN") and layer.inner:
@@ -1304,11 +1319,28 @@ class Interpreter:
             arg = self.layer_arg(layer, "activation", POSITIONAL_PARAMS[cls].index("activation"))
             return canonical_activation(arg) if arg is not None else ("tanh", True)
         if cls in producers.AFFINE:
+            held = self.activation_layer(layer, ACTIVATION_POSITION.get(cls))
+            if held is not None:
+                return held
             arg = self.layer_arg(layer, "activation", ACTIVATION_POSITION.get(cls))
             if arg is None and has_star_kwargs(layer.node):
                 return None, False
             return canonical_activation(arg) if arg is not None else ("linear", True)
         return None, True
+
+    def activation_layer(
+        self, layer: LayerObj, position: int | None
+    ) -> tuple[str | None, bool] | None:
+        """``activation=LeakyReLU()``: an activation layer passed as the activation (a ``ReLU``
+        with ``max_value`` is bounded, which no activation name says: not known). None when the
+        argument is not an activation layer."""
+        expr = argument(layer.node, "activation", position)
+        value = self.eval(expr, layer.frame) if expr is not None else None
+        if not isinstance(value, LayerObj) or value.cls not in producers.ACTIVATION_LAYERS:
+            return None
+        if value.cls == "ReLU" and self.bounded_relu(value):
+            return None, False
+        return producers.ACTIVATION_LAYERS[value.cls], True
 
     def bounded_relu(self, layer: LayerObj) -> bool:
         """``ReLU(max_value=6)`` is bounded."""
