@@ -342,6 +342,11 @@ def check_command(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("'-' (stdin) cannot be combined with other paths")
+    if args.stdin_filename is not None:
+        # As in ruff: --stdin-filename means stdin, never a silent lint of the working directory.
+        if args.paths and args.paths != ["-"]:
+            parser.error("--stdin-filename names what is read from stdin: pass '-', not paths")
+        args.paths = ["-"]
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     stdin = args.paths == ["-"]

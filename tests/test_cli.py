@@ -243,6 +243,20 @@ def test_stdin_with_stdin_filename(tmp_path: Path) -> None:
     assert {i["filename"] for i in findings_json(as_json.stdout)} == {"<stdin>"}
 
 
+def test_stdin_filename_alone_reads_stdin_not_the_directory(tmp_path: Path) -> None:
+    write(tmp_path / "on_disk.py", RISKY)  # what a silent lint of "." would report
+    proc = run_cli("--stdin-filename", "piped.py", "-q", cwd=tmp_path, stdin=CLEAN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "on_disk.py" not in proc.stdout
+    risky = run_cli(
+        "--stdin-filename", "piped.py", "-q", "--select", "KRL001", cwd=tmp_path, stdin=RISKY
+    )
+    assert risky.stdout.startswith(f"piped.py:{RISKY_ROW}:{RISKY_COL}: KRL001")
+    # With paths it is ambiguous: a usage error, not a choice made behind the user's back.
+    both = run_cli("--stdin-filename", "piped.py", "on_disk.py", cwd=tmp_path, stdin=RISKY)
+    assert both.returncode == 2 and "--stdin-filename" in both.stderr and both.stdout == ""
+
+
 def test_discovery_suffixes_excludes_and_order(tmp_path: Path) -> None:
     write(tmp_path / "b.py", RISKY)
     write(tmp_path / "a" / "z.pyi", RISKY)
