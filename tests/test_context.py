@@ -100,6 +100,15 @@ def test_rebound_receiver_starts_a_new_model() -> None:
     assert first.optimizer is not None and first.optimizer.cls == "RMSprop"
 
 
+def test_plain_wrapper_class_methods_named_build_and_compile_run_as_written() -> None:
+    name = "context_add_chain.py"
+    ctx = context_at(name, line_of(name, "self.model.add(LSTM(32"))
+    assert ctx.producer is not None and ctx.producer.cls == "Dense"
+    assert (ctx.timesteps, ctx.features) == (300, 16)
+    assert ctx.optimizer is not None
+    assert (ctx.optimizer.cls, ctx.optimizer.learning_rate) == ("Adam", 0.05)
+
+
 @pytest.mark.parametrize(
     ("marker", "cls", "rate", "clipnorm"),
     [

@@ -227,6 +227,9 @@ class ClassObj(Sym):
     frame: Frame
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     is_model: bool = False
+    # ``class Trainer:`` (no base but ``object`` and plain local classes): not a Keras class, so
+    # its ``build``/``compile``/``add`` methods are its own, run as written.
+    plain: bool = False
 
 
 @dataclass(eq=False)
@@ -474,12 +477,16 @@ class Interpreter:
             self.exec_suite(node.orelse.body, frame)
 
     def define_class(self, node: cst.ClassDef, frame: Frame) -> None:
-        cls = ClassObj(node, frame)
+        cls = ClassObj(node, frame, plain=True)
         for base in node.bases:
             keras = self.resolver.keras_class(base.value)
             if keras in ("Model", "Sequential", "Functional"):
                 cls.is_model = True
             local = self.eval(base.value, frame)
+            is_object = isinstance(base.value, cst.Name) and base.value.value == "object"
+            cls.plain = cls.plain and (
+                (isinstance(local, ClassObj) and local.plain) or (is_object and keras is None)
+            )
             if isinstance(local, ClassObj):
                 cls.is_model = cls.is_model or local.is_model
                 for name, method in local.methods.items():
@@ -729,7 +736,12 @@ class Interpreter:
             else:
                 receiver.items.append(value)
             return Scalar(Arg(None))
-        options = [option for option in expand(receiver) if isinstance(option, ModelBase)]
+        options = [
+            option
+            for option in expand(receiver)
+            if isinstance(option, ModelBase)
+            and not (isinstance(option, Instance) and option.cls is not None and option.cls.plain)
+        ]
         if not options:
             return None
         if name == "add" and any(isinstance(o, SequentialModel) for o in options):
