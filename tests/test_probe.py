@@ -313,6 +313,10 @@ def test_probe_command_usage_errors(tmp_path: Path, cache_home: Path) -> None:
     broken.write_text("from keras import layers\nlayers.LSTM(8,\n")
     result = probe_cli(f"{broken}:2", cache=cache_home)
     assert result.returncode == 2 and str(broken) in result.stderr
+    for flag, value in (("--probe-timeout", "-1"), ("--probe-total-timeout", "0")):
+        bad = probe_cli(f"{path}:7", flag, value, "--no-cache", cache=cache_home)
+        assert bad.returncode == 2, bad.stdout  # as the lint run's flags: no probe runs
+        assert f"{flag}: expected a positive number, got '{value}'" in bad.stderr
 
 
 def test_text_lines_show_verdict_sparkline_and_fix() -> None:

@@ -25,6 +25,16 @@ from kerasrnnlint.probe import NOT_PROBED, ProbeOptions, ProbeResult, with_probe
 from kerasrnnlint.reporters import FORMATS
 
 
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (as the lint run's ``--probe-*timeout`` flags)."""
+    from kerasrnnlint.config import ConfigError, parse_positive_float
+
+    try:
+        return parse_positive_float(text, "seconds")
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kerasrnnlint probe",
@@ -38,9 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
     p.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     p.add_argument(
-        "--probe-timeout", type=float, metavar="S", help="per run (probe-timeout, else 30)"
+        "--probe-timeout", type=seconds, metavar="S", help="per run (probe-timeout, else 30)"
     )
-    p.add_argument("--probe-total-timeout", type=float, default=600.0, metavar="S")
+    p.add_argument("--probe-total-timeout", type=seconds, default=600.0, metavar="S")
     p.add_argument("--probe-device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
     return p
