@@ -246,7 +246,7 @@ def _target(call: cst.Call, layer: RecurrentLayer, name: str) -> cst.BaseExpress
     arg = layer.arg(name)
     written = _written_at_call(call, layer.cls, name)
     if written is not None:
-        if arg.origin.startswith("default of parameter"):
+        if arg.origin.startswith(("default of parameter", "value of parameter")):
             return (
                 f"`{name}` is the {arg.origin}; setting it at the layer call would ignore what "
                 "callers pass, so edit the default (or the callers) instead"

@@ -118,6 +118,26 @@ e = RNN(LSTMCell(8, activation=None))
     ]
 
 
+def test_a_value_passed_by_a_caller_is_not_fixed_at_the_layer_call(tmp_path: Path) -> None:
+    source = """\
+from keras.layers import LSTM
+
+
+def build(act="tanh"):
+    return LSTM(8, activation=act)
+
+
+model = build("relu")
+"""
+    path = tmp_path / "called.py"
+    path.write_text(source, encoding="utf-8")
+    done = run_cli("--fix", "--unsafe-fixes", "--isolated", "called.py", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == source  # tanh at the call would ignore the caller
+    assert "called.py:5:31: KRL001 not fixed: `activation` is the value of parameter `act`" in (
+        done.stderr
+    )
+
+
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(RISKY, encoding="utf-8")

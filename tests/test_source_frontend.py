@@ -80,6 +80,27 @@ def test_origins_name_where_the_value_came_from() -> None:
     assert args(third)["activation"].span == Span(7, 20, 7, 23)
 
 
+def test_an_unbounded_activation_passed_by_a_caller_wins_over_a_bounded_default() -> None:
+    text = (
+        "from keras.layers import LSTM\n"
+        "def make(units, act='tanh'):\n    return LSTM(units, activation=act)\n"
+        "make(8, 'tanh')\n"
+        "make(8, act='relu')\n"
+        "def keep(act='elu'):\n    return LSTM(8, activation=act)\n"
+        "keep('swish')\n"
+        "def wide(units=8):\n    return LSTM(units)\n"
+        "wide(None)\n"
+    )
+    make, keep, wide = analyze(text, "m.py").layers
+    assert args(make)["activation"].value == "relu"
+    assert args(make)["activation"].origin == "value of parameter `act` passed at line 5"
+    # An unbounded default is reported as the default (the message names it).
+    assert args(keep)["activation"].value == "elu"
+    assert args(keep)["activation"].origin == "default of parameter `act`"
+    # Only activations: other arguments keep their default.
+    assert args(wide)["units"].value == 8
+
+
 def test_unknown_values_say_why() -> None:
     text = (
         "from keras.layers import LSTM\n"

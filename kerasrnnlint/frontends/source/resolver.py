@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kerasrnnlint import activations
 from kerasrnnlint.frontends.source import imports, values
 from kerasrnnlint.frontends.source.positions import Positions
 from kerasrnnlint.frontends.source.scopes import (
@@ -313,15 +314,53 @@ class Resolver:
             return self._through(inner, f"{kind} `{name}`")
         if isinstance(binding, Param):
             if binding.default is None:
-                return Arg.unknown(f"parameter `{name}` (set by the caller)")
-            inner = self._value(binding.default, binding.def_scope, depth + 1)
-            return self._through(inner, f"default of parameter `{name}`")
+                base = Arg.unknown(f"parameter `{name}` (set by the caller)")
+            else:
+                inner = self._value(binding.default, binding.def_scope, depth + 1)
+                base = self._through(inner, f"default of parameter `{name}`")
+            passed = self._unbounded_passed(binding, base, depth)
+            return passed if passed is not None else base
         if isinstance(binding, Definition):
             if binding.kind == "function":
                 return Arg.unknown(f"custom callable `{name}`")
             return Arg.unknown(f"class `{name}`")
         assert isinstance(binding, Opaque)
         return Arg.unknown(f"`{name}` is a {binding.why}")
+
+    def _unbounded_passed(self, param: Param, base: Arg, depth: int) -> Arg | None:
+        """An unbounded activation that a call of the parameter's function, visible in this
+        module, passes for it (``def make(act='tanh')`` ... ``make('relu')``), when the default
+        is not one already (then the default is what is reported). Only plain functions called
+        by name; the first such call wins."""
+        function = param.function
+        if function is None or param.def_scope.kind == "class":
+            return None
+        if base.known and not _bounded_activation(base.value):
+            return None
+        # None (linear) counts only where the default shows the parameter is an activation.
+        activation_param = base.known and isinstance(base.value, str)
+        position = _position(function.params, param.name)
+        for call in self.index.calls:
+            func = call.func
+            if not isinstance(func, cst.Name) or func.value != function.name.value:
+                continue
+            where = self.scope_of(call)
+            found = self.bindings(func.value, where)
+            if len(found) != 1 or not (
+                isinstance(found[0], Definition) and found[0].node is function
+            ):
+                continue
+            expr = argument(call, param.name, position)
+            if expr is None:
+                continue
+            value = self._value(expr, where, depth + 1)
+            if not value.known or (value.value is None and not activation_param):
+                continue
+            if _bounded_activation(value.value) is False:
+                span = self.span(call)
+                line = f" at line {span.line}" if span is not None else ""
+                return Arg(value.value, origin=f"value of parameter `{param.name}` passed{line}")
+        return None
 
     @staticmethod
     def _through(inner: Arg, origin: str) -> Arg:
@@ -489,6 +528,22 @@ def argument(
                 return arg.value
             index += 1
     return None
+
+
+def _bounded_activation(value: ArgValue) -> bool | None:
+    """True/False for a known Keras activation (``None`` is linear: unbounded), None otherwise."""
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return None
+    name = activations.canonical(value)
+    return None if name is None else activations.is_bounded(name)
+
+
+def _position(params: cst.Parameters, name: str) -> int | None:
+    """The position a call passes parameter ``name`` at (None: keyword only or not there)."""
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    return positional.index(name) if name in positional else None
 
 
 def _same(a: ArgValue, b: ArgValue) -> bool:

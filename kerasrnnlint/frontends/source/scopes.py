@@ -35,11 +35,13 @@ class Value:
 
 @dataclass(frozen=True)
 class Param:
-    """A function or lambda parameter; ``default`` is evaluated in ``def_scope`` (the def's)."""
+    """A function or lambda parameter; ``default`` is evaluated in ``def_scope`` (the def's).
+    ``function`` is the ``def`` it belongs to (None for lambdas), so callers can be found."""
 
     name: str
     default: cst.BaseExpression | None
     def_scope: Scope
+    function: cst.FunctionDef | None = None
 
 
 @dataclass(frozen=True)
@@ -262,10 +264,17 @@ class _Builder:
 
     # -- scopes: a handler returns (fields evaluated in a new scope, that scope) ------------------
 
-    def _bind_params(self, params: cst.Parameters, scope: Scope, def_scope: Scope) -> None:
+    def _bind_params(
+        self,
+        params: cst.Parameters,
+        scope: Scope,
+        def_scope: Scope,
+        function: cst.FunctionDef | None = None,
+    ) -> None:
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         for param in every:
-            scope.bind_here(param.name.value, Param(param.name.value, param.default, def_scope))
+            name = param.name.value
+            scope.bind_here(name, Param(name, param.default, def_scope, function))
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 scope.bind_here(star.name.value, Opaque("`*args`/`**kwargs` parameter"))
@@ -273,7 +282,7 @@ class _Builder:
     def function_def(self, node: cst.FunctionDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("function", node))
         inner = Scope("function", scope, node.body)
-        self._bind_params(node.params, inner, scope)
+        self._bind_params(node.params, inner, scope, node)
         return ("body",), inner
 
     def lambda_(self, node: cst.Lambda, scope: Scope) -> _Inner:
