@@ -417,6 +417,8 @@ class Interpreter:
             frame.returns.append(value)
         elif isinstance(node, cst.If):
             self.exec_if(node, frame)
+        elif isinstance(node, cst.Match):
+            self.exec_match(node, frame)
         elif isinstance(node, cst.For):
             self.exec_for(node, frame)
         elif isinstance(node, cst.While):
@@ -461,6 +463,27 @@ class Interpreter:
                 merged[name] = a or b or Unknown()
             else:
                 merged[name] = a if a is b else alternatives([a, b])
+        frame.env = merged
+
+    def exec_match(self, node: cst.Match, frame: Frame) -> None:
+        """Every ``case`` is followed, like the branches of an ``if``; without a wildcard case the
+        statement may also do nothing."""
+        self.eval(node.subject, frame)
+        before = dict(frame.env)
+        outcomes: list[dict[str, Sym]] = []
+        for case in node.cases:
+            frame.env = dict(before)
+            self.exec_suite(case.body, frame)
+            outcomes.append(frame.env)
+        if not any(
+            isinstance(c.pattern, cst.MatchAs) and c.pattern.pattern is None for c in node.cases
+        ):
+            outcomes.append(before)
+        merged: dict[str, Sym] = {}
+        for name in set().union(*outcomes):
+            options = [env.get(name, before.get(name)) for env in outcomes]
+            known = [o for o in options if o is not None]
+            merged[name] = alternatives(known) if known else Unknown()
         frame.env = merged
 
     def exec_for(self, node: cst.For, frame: Frame) -> None:
