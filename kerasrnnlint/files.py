@@ -14,6 +14,9 @@ import tokenize
 from dataclasses import dataclass
 
 MAX_BYTES = 10 * 1024 * 1024  # larger inputs are skipped with a message
+# Python source that passes the prefilter is parsed by libcst, which needs about 1.5 GB of memory
+# and 10-25 s per MB of source: larger files (generated code) are skipped with a message.
+MAX_SOURCE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes | Unreadable:
 
 def too_large(size: int, limit: int) -> str:
     return f"file too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit); skipped"
+
+
+def too_large_to_parse(size: int, limit: int = MAX_SOURCE_BYTES) -> str:
+    return (
+        f"file too large to analyse ({size / 1e6:.1f} MB of Python > {limit / 1e6:.0f} MB limit: "
+        "parsing it would need gigabytes of memory); skipped"
+    )
 
 
 def is_binary(data: bytes) -> bool:

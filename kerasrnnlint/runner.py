@@ -19,7 +19,14 @@ from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
 from kerasrnnlint.discovery import MODEL_SUFFIXES, NOTEBOOK_SUFFIXES, Target, suffix
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.files import Unreadable, decode_python, is_binary, read_bytes
+from kerasrnnlint.files import (
+    MAX_SOURCE_BYTES,
+    Unreadable,
+    decode_python,
+    is_binary,
+    read_bytes,
+    too_large_to_parse,
+)
 from kerasrnnlint.frontends.base import InputError, MissingDependency
 
 PARALLEL_THRESHOLD = 64  # files left after the prefilter
@@ -53,7 +60,13 @@ def prepare(path: str) -> Prepared | FileResult:
     kind = kind_of(path)
     if kind == "model":
         return Prepared(path, kind)
-    data = read_bytes(path)
+    if kind == "notebook":
+        from kerasrnnlint.frontends import notebook
+
+        # Outputs (images) make notebooks large; the notebook frontend has its own, larger limit.
+        data = read_bytes(path, notebook.MAX_BYTES)
+    else:
+        data = read_bytes(path)
     if isinstance(data, Unreadable):
         return FileResult(path=path, error=data.cause)
     if kind == "notebook":
@@ -69,6 +82,8 @@ def prepare(path: str) -> Prepared | FileResult:
         return FileResult(path=path, error="binary file (contains NUL bytes); not Python source")
     if not engine.may_hold_recurrent_layer(data):
         return FileResult(path=path, skipped=True)
+    if len(data) > MAX_SOURCE_BYTES:
+        return FileResult(path=path, error=too_large_to_parse(len(data)))
     text = decode_python(data)
     if isinstance(text, Unreadable):
         return FileResult(path=path, error=text.cause)

@@ -76,6 +76,32 @@ def test_huge_file_is_skipped_with_a_message(project: Path) -> None:
     assert_reported(proc, "huge.py", "too large")
 
 
+def test_large_keras_source_is_refused_before_the_parse(project: Path) -> None:
+    # libcst needs about 1.5 GB per MB of source: a generated file of a few MB that mentions
+    # Keras must not take minutes and gigabytes (or the machine).
+    padding = b"# " + b"x" * 1021 + b"\n"
+    with open(project / "generated.py", "wb") as handle:
+        handle.write(RISKY.encode() + padding * 1100)
+    with open(project / "data.py", "wb") as handle:  # no Keras: the prefilter skips it, no error
+        handle.write(b"TABLE = 1\n" + padding * 1100)
+    proc = lint(project)
+    assert_reported(proc, "generated.py", "too large to analyse")
+    assert "data.py" not in proc.stdout
+
+
+def test_a_notebook_with_large_outputs_is_linted(project: Path) -> None:
+    notebook = json.loads(
+        (Path(__file__).parent.parent / "fixtures" / "notebooks" / "train.ipynb").read_text("utf-8")
+    )
+    image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * 11_000_000}}
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    code[0].setdefault("outputs", []).append(image)
+    (project / "train.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    proc = lint(project)
+    assert "error" not in proc.stdout, proc.stdout
+    assert "train.ipynb:cell " in proc.stdout and proc.returncode == 1
+
+
 def test_missing_path(project: Path) -> None:
     proc = run_cli("good.py", "nothere.py", "--select", "KRL001", cwd=project)
     assert_reported(proc, "nothere.py", "no such file or directory")
