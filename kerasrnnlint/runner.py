@@ -149,6 +149,10 @@ def lint_file(path: str | os.PathLike[str], settings: Settings | None = None) ->
 def lint_text(text: str, path: str, settings: Settings | None = None) -> FileResult:
     """Lint Python source that is not on disk (stdin, an editor buffer)."""
     settings = settings or Settings()
+    if len(text) > MAX_SOURCE_BYTES:
+        data = text.encode("utf-8", "surrogatepass")
+        if len(data) > MAX_SOURCE_BYTES and engine.may_hold_recurrent_layer(data):
+            return FileResult(path=path, error=too_large_to_parse(len(data)))
     return lint_prepared(Prepared(path, "python", text), settings)
 
 

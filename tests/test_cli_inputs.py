@@ -87,6 +87,11 @@ def test_large_keras_source_is_refused_before_the_parse(project: Path) -> None:
     proc = lint(project)
     assert_reported(proc, "generated.py", "too large to analyse")
     assert "data.py" not in proc.stdout
+    # The same text on stdin (editors, hooks).
+    text = (project / "generated.py").read_text(encoding="utf-8")
+    piped = run_cli("-", "--stdin-filename", "generated.py", cwd=project, stdin=text)
+    assert piped.returncode == 2
+    assert "generated.py: error: file too large to analyse" in piped.stdout, piped.stdout
 
 
 def test_a_notebook_with_large_outputs_is_linted(project: Path) -> None:
