@@ -354,6 +354,9 @@ def test_probe_targets_for_notebooks_and_saved_models() -> None:
     layers = lint_file(model).layers
     layer = select(layers, target)
     assert layer is not None and layer.location.layer_path[-1] == "forward_lstm"
+    shown = " › ".join(layer.location.layer_path)  # as the text output prints it
+    assert select(layers, Target(model, layer=shown)) is layer
+    assert select(layers, Target(model, layer="/".join(layer.location.layer_path))) is layer
     assert select(layers, Target(model, layer="missing")) is None
     with pytest.raises(ValueError, match="FILE:LINE"):
         parse_target("model.py:0")

@@ -83,9 +83,12 @@ def parse_target(target: str) -> Target:
 
 def select(layers: Sequence[RecurrentLayer], target: Target) -> RecurrentLayer | None:
     if target.layer is not None:
+        # A layer name, or its path (or the end of it) as written with "/" or as the text output
+        # shows it ("encoder › bidirectional › forward_lstm").
+        wanted = tuple(part.strip() for part in re.split(r"[/›]", target.layer) if part.strip())
         for layer in layers:
-            names = (layer.name, "/".join(layer.location.layer_path))
-            if target.layer in names or layer.location.layer_path[-1:] == (target.layer,):
+            path = layer.location.layer_path
+            if target.layer == layer.name or (wanted and path[-len(wanted) :] == wanted):
                 return layer
         return None
     assert target.line is not None
