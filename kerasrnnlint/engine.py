@@ -86,7 +86,10 @@ def suppressed(finding: Finding, noqa: NoqaMap) -> bool:
     if not noqa:
         return False
     layer = finding.subject
-    spans = [s for s in (finding.location.span, layer.location.span if layer else None) if s]
+    candidates = [finding.location.span]
+    if layer is not None:
+        candidates += [layer.location.span, layer.enclosing_span]
+    spans = [s for s in candidates if s]
     for span in spans:
         for line in range(span.line, span.end_line + 1):
             if line in noqa:

@@ -290,6 +290,9 @@ class RecurrentLayer:
     name: str | None = None
     open_kwargs: bool = False
     context: Context = field(default_factory=Context)
+    # Source only: the span of the outermost wrapper call written around this layer's call
+    # (``Bidirectional(\n    LSTM(...)\n)``), whose lines a suppression comment may also sit on.
+    enclosing_span: Span | None = None
 
     def arg(self, name: str) -> Arg:
         for key, value in self.args:

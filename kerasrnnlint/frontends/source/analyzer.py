@@ -27,6 +27,7 @@ from kerasrnnlint.ir import (
     WRAPPER_CLASSES,
     Arg,
     RecurrentLayer,
+    Span,
 )
 
 # The arguments of each wrapper that hold the wrapped layer(s) or cell(s): (keyword, position).
@@ -160,13 +161,27 @@ def find_layers(resolver: Resolver) -> list[Found]:
             outer = parent
         args, open_kwargs = layer_args(resolver, call, cls)
         name_arg = args.get("name")
+        location = resolver.location(call)
         layer = RecurrentLayer(
             cls=cls,
-            location=resolver.location(call),
+            location=location,
             args=tuple(args.items()),
             wrappers=tuple(reversed(wrappers)),
             name=name_arg.value if name_arg and isinstance(name_arg.value, str) else None,
             open_kwargs=open_kwargs,
+            enclosing_span=_enclosing(resolver.span(outer), location.span) if wrappers else None,
         )
         found.append((outer, layer))
     return found
+
+
+def _enclosing(outer: Span | None, inner: Span | None) -> Span | None:
+    """The wrapper call's span when it is written around the layer call (not, e.g., a variable
+    holding the layer that is wrapped on another line)."""
+    if outer is None or inner is None:
+        return None
+    contains = (outer.line, outer.column) <= (inner.line, inner.column) and (
+        outer.end_line,
+        outer.end_column,
+    ) >= (inner.end_line, inner.end_column)
+    return outer if contains else None
