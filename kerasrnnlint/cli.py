@@ -203,16 +203,28 @@ def regroup(results: Sequence[FileResult], findings: Sequence[Any]) -> list[File
 
 def run_fixes(
     args: argparse.Namespace, results: list[FileResult], settings: Settings
-) -> list[FileResult]:
+) -> tuple[list[FileResult], str]:
+    """Apply (or, with ``--diff``, only compute) the fixes; the re-linted results and the diff."""
     from kerasrnnlint.fixes import FixOptions, apply_fixes
 
     options = FixOptions(unsafe=args.unsafe_fixes, diff_only=args.diff, add_noqa=args.add_noqa)
     outcome = apply_fixes(results, settings, options)
-    if args.diff and outcome.diff:
-        sys.stdout.write(outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n")
     for message in outcome.messages:
         eprint(f"{PROG}: {message}")
-    return list(outcome.results)
+    return list(outcome.results), outcome.diff
+
+
+def emit_diff(diff: str, results: Sequence[FileResult]) -> int:
+    """``--diff``, as in ruff: stdout holds only the diff (so it can be piped to ``git apply``);
+    inputs that could not be linted go to stderr. Exit 1 when there is something to apply."""
+    if diff:
+        sys.stdout.write(diff if diff.endswith("\n") else diff + "\n")
+    errors = [r for r in results if r.error is not None]
+    for result in errors:
+        eprint(f"{result.path}: error: {result.error}")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diff else EXIT_OK
 
 
 def run_probe(
@@ -352,6 +364,10 @@ def check_command(argv: Sequence[str]) -> int:
     stdin = args.paths == ["-"]
     if stdin and (args.fix or args.diff or args.add_noqa):
         parser.error("--fix, --diff and --add-noqa need files on disk, not stdin")
+    if args.add_noqa and (args.fix or args.diff):
+        parser.error(
+            "--add-noqa cannot be combined with --fix or --diff: run them one after the other"
+        )
     try:
         settings = build_settings(args)
     except ConfigError as exc:
@@ -365,7 +381,9 @@ def check_command(argv: Sequence[str]) -> int:
         results = lint_paths(args, settings)
     try:
         if args.fix or args.diff or args.add_noqa:
-            results = run_fixes(args, results, settings)
+            results, diff = run_fixes(args, results, settings)
+            if args.diff:
+                return emit_diff(diff, results)
         if args.probe:
             results = run_probe(args, results, settings)
     except ConfigError as exc:

@@ -151,6 +151,30 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert done.returncode == 1  # nothing was fixed on disk
 
 
+def test_diff_stdout_is_only_the_diff_so_git_apply_can_take_it(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
+    done = run_cli("--diff", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
+    assert done.stdout.startswith("--- model.py\n")
+    assert "KRL001 [" not in done.stdout and "Found" not in done.stdout
+    assert done.returncode == 1
+
+
+def test_diff_with_nothing_to_apply_prints_nothing_and_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
+    done = run_cli("--diff", "--isolated", "model.py", cwd=tmp_path)  # only unsafe fixes exist
+    assert done.stdout == ""
+    assert done.returncode == 0
+
+
+def test_add_noqa_with_fix_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
+    for flags in (("--add-noqa", "--fix"), ("--add-noqa", "--diff")):
+        done = run_cli(*flags, "--isolated", "model.py", cwd=tmp_path)
+        assert done.returncode == 2
+        assert "--add-noqa cannot be combined" in done.stderr
+    assert (tmp_path / "model.py").read_text(encoding="utf-8") == RISKY
+
+
 def test_add_noqa_merges_and_never_breaks_a_string_or_a_continuation(tmp_path: Path) -> None:
     source = """\
 from keras.layers import GRU, LSTM
