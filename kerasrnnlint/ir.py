@@ -64,6 +64,134 @@ class Location:
 
 ArgValue = str | int | float | bool | None | tuple[object, ...]
 
+# A Keras object argument (``*_constraint``, ``*_regularizer``, ``*_initializer``) written as an
+# object, e.g. ``MaxNorm(0.5)`` or a saved ``{"class_name": "MaxNorm", "config": {...}}``, is the
+# plain, hashable tuple ``("MaxNorm", (("max_value", 0.5),))``: the class name as in
+# ``keras.constraints`` / ``keras.regularizers`` / ``keras.initializers``, then its config as
+# sorted ``(key, value)`` pairs of resolved literals, without entries equal to Keras's defaults
+# (so source and saved models agree). Names written as strings (``"max_norm"``) stay strings.
+KerasObject = tuple[str, tuple[tuple[str, ArgValue], ...]]
+
+OBJECT_ARG_SUFFIXES: Mapping[str, str] = {
+    "_constraint": "constraints",
+    "_regularizer": "regularizers",
+    "_initializer": "initializers",
+}
+
+# Keyword-only arguments of Keras 3.x's variance-scaling initializers (saved as None).
+_AXES: Mapping[str, ArgValue] = {"input_axes": None, "output_axes": None}
+
+# Per Keras module: canonical class -> (positional parameters, defaults of its config).
+KERAS_OBJECT_CLASSES: Mapping[str, Mapping[str, tuple[tuple[str, ...], Mapping[str, ArgValue]]]] = {
+    "constraints": {
+        "MaxNorm": (("max_value", "axis"), {"max_value": 2.0, "axis": 0}),
+        "MinMaxNorm": (
+            ("min_value", "max_value", "rate", "axis"),
+            {"min_value": 0.0, "max_value": 1.0, "rate": 1.0, "axis": 0},
+        ),
+        "NonNeg": ((), {}),
+        "UnitNorm": (("axis",), {"axis": 0}),
+    },
+    "regularizers": {
+        "L1": (("l1",), {"l1": 0.01}),
+        "L2": (("l2",), {"l2": 0.01}),
+        "L1L2": (("l1", "l2"), {"l1": 0.0, "l2": 0.0}),
+        "OrthogonalRegularizer": (("factor", "mode"), {"factor": 0.01, "mode": "rows"}),
+    },
+    "initializers": {
+        **{
+            name: (("seed",), {"seed": None, **_AXES})
+            for name in (
+                "GlorotUniform",
+                "GlorotNormal",
+                "HeUniform",
+                "HeNormal",
+                "LecunUniform",
+                "LecunNormal",
+            )
+        },
+        "Zeros": ((), {}),
+        "Ones": ((), {}),
+        "Constant": (("value",), {"value": 0.0}),
+        "Identity": (("gain",), {"gain": 1.0}),
+        "Orthogonal": (("gain", "seed"), {"gain": 1.0, "seed": None}),
+        "RandomNormal": (("mean", "stddev", "seed"), {"mean": 0.0, "stddev": 0.05, "seed": None}),
+        "TruncatedNormal": (
+            ("mean", "stddev", "seed"),
+            {"mean": 0.0, "stddev": 0.05, "seed": None},
+        ),
+        "RandomUniform": (
+            ("minval", "maxval", "seed"),
+            {"minval": -0.05, "maxval": 0.05, "seed": None},
+        ),
+        "VarianceScaling": (
+            ("scale", "mode", "distribution", "seed"),
+            {
+                "scale": 1.0,
+                "mode": "fan_in",
+                "distribution": "truncated_normal",
+                "seed": None,
+                **_AXES,
+            },
+        ),
+    },
+}
+
+# Lower-case aliases Keras exports for the same classes (``keras.constraints.max_norm``).
+_OBJECT_ALIASES: Mapping[str, str] = {
+    "max_norm": "MaxNorm",
+    "min_max_norm": "MinMaxNorm",
+    "non_neg": "NonNeg",
+    "unit_norm": "UnitNorm",
+    "l1": "L1",
+    "l2": "L2",
+    "l1_l2": "L1L2",
+    "orthogonal_regularizer": "OrthogonalRegularizer",
+    "IdentityInitializer": "Identity",
+}
+
+
+def object_module(arg_name: str) -> str | None:
+    """``"constraints"`` for ``kernel_constraint`` (likewise regularizers, initializers)."""
+    for suffix, module in OBJECT_ARG_SUFFIXES.items():
+        if arg_name.endswith(suffix):
+            return module
+    return None
+
+
+def object_class(module: str, name: str) -> str | None:
+    """The canonical class of ``keras.<module>`` that ``name`` names, or None."""
+    classes = KERAS_OBJECT_CLASSES.get(module, {})
+    canonical = _OBJECT_ALIASES.get(name, name)
+    return canonical if canonical in classes else None
+
+
+def keras_object(module: str, cls: str, config: Mapping[str, ArgValue]) -> KerasObject:
+    """The IR value of a Keras object (see :data:`KerasObject`); entries equal to the class's
+    defaults are left out. ``cls`` must be canonical (:func:`object_class`)."""
+    defaults = KERAS_OBJECT_CLASSES.get(module, {}).get(cls, ((), {}))[1]
+    items = tuple(
+        sorted(
+            (k, v)
+            for k, v in config.items()
+            if not (k in defaults and v == defaults[k] and type(v) is not bool)
+        )
+    )
+    return (cls, items)
+
+
+def as_keras_object(value: object) -> KerasObject | None:
+    """``value`` when it has the :data:`KerasObject` shape, else None."""
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], tuple)
+        and all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str) for i in value[1])
+    ):
+        return (value[0], value[1])
+    return None
+
 
 @dataclass(frozen=True)
 class Arg:

@@ -404,3 +404,43 @@ def test_analyzing_never_imports_tensorflow_or_keras() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+# -- constraints, regularizers and initializers written as objects ---------------------------------
+
+OBJECT_SOURCE = """\
+import keras
+import tensorflow as tf
+from keras.constraints import MaxNorm
+from tensorflow.keras import regularizers
+
+LIMIT = 0.5
+LSTM = keras.layers.LSTM
+x = LSTM(
+    512,
+    activation="relu",
+    kernel_constraint=MaxNorm(LIMIT),
+    recurrent_constraint=keras.constraints.MaxNorm(max_value=0.5, axis=0),
+    bias_constraint=keras.constraints.max_norm(3, 1),
+    kernel_regularizer=regularizers.l2(1e-4),
+    bias_initializer=tf.keras.initializers.Constant(1.0),
+    recurrent_initializer=keras.initializers.Orthogonal(seed=seed),
+    recurrent_regularizer=keras.regularizers.L2(oops=1),
+)
+"""
+
+
+def test_constraint_regularizer_and_initializer_objects_are_resolved() -> None:
+    found = args(only_layer(OBJECT_SOURCE))
+    max_norm = ("MaxNorm", (("max_value", 0.5),))
+    assert found["kernel_constraint"].value == max_norm
+    assert found["kernel_constraint"].origin == "`MaxNorm(LIMIT)`"
+    assert found["recurrent_constraint"].value == max_norm  # axis=0 is Keras's default
+    assert found["bias_constraint"].value == ("MaxNorm", (("axis", 1), ("max_value", 3)))
+    assert found["kernel_regularizer"].value == ("L2", (("l2", 1e-4),))
+    assert found["bias_initializer"].value == ("Constant", (("value", 1.0),))
+    hash(found["kernel_constraint"].value)  # plain and hashable, like every IR value
+    # what cannot be resolved stays unknown, as before
+    assert not found["recurrent_initializer"].known
+    assert "seed" in found["recurrent_initializer"].origin
+    assert not found["recurrent_regularizer"].known

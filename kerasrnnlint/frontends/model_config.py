@@ -24,10 +24,14 @@ from kerasrnnlint.ir import (
     Arg,
     ArgValue,
     Context,
+    KerasObject,
     Location,
     Optimizer,
     Producer,
     RecurrentLayer,
+    keras_object,
+    object_class,
+    object_module,
 )
 
 ORIGIN = "saved config"
@@ -184,6 +188,27 @@ def _plain(value: object) -> object:
     return _UNREADABLE
 
 
+def saved_object(module: str, value: object) -> KerasObject | None:
+    """A saved constraint/regularizer/initializer (``{"class_name": "MaxNorm", "config":
+    {...}}``, Keras 3 or 2) as the source frontend writes it (:data:`ir.KerasObject`); None
+    when it is not one of Keras's own classes with a literal config."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
+        return None
+    if is_custom(value):
+        return None
+    cls = object_class(module, class_name(value))
+    raw = value.get("config", {})
+    if cls is None or not isinstance(raw, Mapping):
+        return None
+    config: dict[str, ArgValue] = {}
+    for key, item in raw.items():
+        plain = _plain(item)
+        if not isinstance(key, str) or plain is _UNREADABLE or isinstance(item, Mapping):
+            return None
+        config[key] = cast(ArgValue, plain)
+    return keras_object(module, cls, config)
+
+
 def layer_args(cfg: Mapping[str, Any]) -> tuple[tuple[str, Arg], ...]:
     args: list[tuple[str, Arg]] = []
     for key, value in cfg.items():
@@ -191,6 +216,11 @@ def layer_args(cfg: Mapping[str, Any]) -> tuple[tuple[str, Arg], ...]:
             continue
         if key in _ACTIVATION_KEYS:
             args.append((key, activation_arg(value)))
+            continue
+        module = object_module(key)
+        saved = saved_object(module, value) if module is not None else None
+        if saved is not None:
+            args.append((key, Arg(value=saved, origin=ORIGIN)))
             continue
         plain = _plain(value)
         if plain is not _UNREADABLE:

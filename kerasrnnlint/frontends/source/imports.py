@@ -7,6 +7,7 @@ names once imports and aliases are followed, see :mod:`.resolver`).
 from __future__ import annotations
 
 from kerasrnnlint import activations
+from kerasrnnlint.ir import KERAS_OBJECT_CLASSES, object_class
 
 # Paths that all mean "the Keras package", longest first. ``keras.src`` is Keras 3's private
 # implementation package (``keras.src.layers.rnn.lstm.LSTM``); ``keras.layers.recurrent`` (Keras 2)
@@ -83,3 +84,15 @@ def is_keras_module(qualified_name: str) -> bool:
     return normalize(qualified_name).split(".", 1)[0] == "keras" or qualified_name.startswith(
         "tensorflow"
     )
+
+
+def keras_object_class(qualified_name: str | None) -> tuple[str, str] | None:
+    """``("constraints", "MaxNorm")`` for ``tensorflow.keras.constraints.max_norm`` (any root,
+    ``keras.src.constraints.constraints.MaxNorm`` too); None if it is not such a class."""
+    if not qualified_name:
+        return None
+    parts = normalize(qualified_name).split(".")
+    if len(parts) < 3 or parts[0] != "keras" or parts[1] not in KERAS_OBJECT_CLASSES:
+        return None
+    cls = object_class(parts[1], parts[-1])
+    return (parts[1], cls) if cls is not None else None

@@ -39,7 +39,15 @@ from kerasrnnlint.frontends.source.scopes import (
     Scope,
     Value,
 )
-from kerasrnnlint.ir import Arg, ArgValue, Location, Span
+from kerasrnnlint.ir import (
+    KERAS_OBJECT_CLASSES,
+    Arg,
+    ArgValue,
+    Location,
+    Span,
+    as_keras_object,
+    keras_object,
+)
 
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
@@ -399,7 +407,34 @@ class Resolver:
             inner = self._value(expr.args[0].value, scope, depth + 1)
             if inner.known and isinstance(inner.value, str):
                 return Arg(inner.value, origin=f"`{self.code(expr)}`")
+        found = imports.keras_object_class(qualified)
+        if found is not None:
+            return self._keras_object_value(expr, found[0], found[1], scope, depth)
         return Arg.unknown(f"call `{self.code(expr)}`")
+
+    def _keras_object_value(
+        self, expr: cst.Call, module: str, cls: str, scope: Scope, depth: int
+    ) -> Arg:
+        """``MaxNorm(0.5)`` → ``("MaxNorm", (("max_value", 0.5),))`` (:data:`ir.KerasObject`),
+        when every argument is a known literal of a parameter the class has."""
+        params, defaults = KERAS_OBJECT_CLASSES[module][cls]
+        config: dict[str, ArgValue] = {}
+        for position, arg in enumerate(expr.args):
+            if arg.star:
+                return Arg.unknown(f"unpacking in `{self.code(expr)}`")
+            if arg.keyword is not None:
+                key = arg.keyword.value
+            elif position < len(params):
+                key = params[position]
+            else:
+                return Arg.unknown(f"too many arguments in `{self.code(expr)}`")
+            if key not in defaults:
+                return Arg.unknown(f"unexpected argument `{key}` in `{self.code(expr)}`")
+            inner = self._value(arg.value, scope, depth + 1)
+            if not inner.known or as_keras_object(inner.value) is not None:
+                return Arg.unknown(inner.origin if not inner.known else f"call `{self.code(expr)}`")
+            config[key] = inner.value
+        return Arg(keras_object(module, cls, config), origin=f"`{self.code(expr)}`")
 
     # -- dicts ------------------------------------------------------------------------------------
 
