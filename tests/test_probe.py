@@ -22,6 +22,7 @@ from helpers import run_cli
 from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import check_layer
 from kerasrnnlint.findings import Finding, Fix, Severity
+from kerasrnnlint.frontends.source import analyze
 from kerasrnnlint.ir import (
     Arg,
     ArgValue,
@@ -34,6 +35,8 @@ from kerasrnnlint.ir import (
 from kerasrnnlint.probe import ProbeOptions, ProbeResult, run_probes
 from kerasrnnlint.probe.render import sparkline, text_lines
 from kerasrnnlint.probe.runner import INSTALL_HINT, ProbeRequest, probe_batch
+from kerasrnnlint.probe.spec import build_spec
+from kerasrnnlint.probe.trainer import build_model, to_result
 from kerasrnnlint.rules.krl001_unbounded_activation import FIX as TANH_FIX
 
 UNBOUNDED = ("relu", "elu", "selu", "linear", "gelu")
@@ -360,3 +363,37 @@ def test_probe_targets_for_notebooks_and_saved_models() -> None:
     assert select(layers, Target(model, layer="missing")) is None
     with pytest.raises(ValueError, match="FILE:LINE"):
         parse_target("model.py:0")
+
+
+def test_constraint_objects_are_rebuilt_not_assumed() -> None:
+    """``MaxNorm(0.5)`` in source reaches the probe's layer as Keras's MaxNorm(0.5); a config
+    this Keras refuses takes the default and is said to."""
+    text = (
+        "import keras\nfrom keras.constraints import MaxNorm\n"
+        "x = keras.layers.LSTM(512, activation='relu', kernel_constraint=MaxNorm(0.5),\n"
+        "    recurrent_constraint=keras.constraints.MaxNorm(max_value=0.5))\n"
+    )
+    (layer,) = analyze(text, "m.py").layers
+    outcome = build_spec(layer)
+    assert outcome.spec is not None
+    assert not any("constraint" in d for d in outcome.defaults_used), outcome.defaults_used
+    kwargs = outcome.spec["kwargs"]
+    assert kwargs["kernel_constraint"] == {"class_name": "MaxNorm", "config": {"max_value": 0.5}}
+    json.dumps(outcome.spec)  # the spec travels to the child process as JSON
+
+    assumed: list[str] = []
+    model = build_model({**outcome.spec, "units": 4, "timesteps": 3}, assumed=assumed)
+    rnn = next(lay for lay in model.layers if type(lay).__name__ == "LSTM")
+    for constraint in (rnn.cell.kernel_constraint, rnn.cell.recurrent_constraint):
+        assert type(constraint).__name__ == "MaxNorm" and constraint.max_value == 0.5
+    assert assumed == []
+
+    refused = {"class_name": "MaxNorm", "config": {"no_such_argument": 1}}
+    spec = {**outcome.spec, "units": 4, "timesteps": 3}
+    spec["kwargs"] = {**kwargs, "kernel_constraint": refused}
+    model = build_model(spec, assumed=assumed)
+    rnn = next(lay for lay in model.layers if type(lay).__name__ == "LSTM")
+    assert rnn.cell.kernel_constraint is None  # Keras's default
+    assert len(assumed) == 1 and assumed[0].startswith("kernel_constraint (Keras default")
+    result = to_result({"verdict": "not-reproduced", "assumed": assumed}, ("units=64",))
+    assert result.defaults_used == ("units=64", *assumed)  # the report lists it as assumed

@@ -27,7 +27,13 @@ from typing import Any, Literal
 
 from kerasrnnlint import activations
 from kerasrnnlint.findings import Fix
-from kerasrnnlint.ir import CELL_CLASSES, DEFAULT_LEARNING_RATES, KERAS_DEFAULTS, RecurrentLayer
+from kerasrnnlint.ir import (
+    CELL_CLASSES,
+    DEFAULT_LEARNING_RATES,
+    KERAS_DEFAULTS,
+    RecurrentLayer,
+    as_keras_object,
+)
 
 Mode = Literal["stress", "replay"]
 
@@ -66,7 +72,8 @@ CONV_FILTERS = 16
 CONV_RANK: Mapping[str, int] = {"ConvLSTM1D": 1, "ConvLSTM2D": 2, "ConvLSTM3D": 3}
 
 # Arguments rebuilt from the IR when known. Plain-valued ones are passed as they are; the
-# "object" ones (initializers, constraints, regularizers) only when they are a Keras name string.
+# "object" ones (initializers, constraints, regularizers) when they are a Keras name string or a
+# Keras object (``ir.KerasObject``: ``MaxNorm(0.5)``), passed as ``{"class_name", "config"}``.
 PLAIN_ARGS: tuple[str, ...] = (
     "use_bias",
     "dropout",
@@ -221,8 +228,12 @@ def build_spec(
         if not layer.has_arg(name):
             continue
         arg = layer.arg(name)
+        found = as_keras_object(arg.value) if arg.known else None
         if arg.known and (arg.value is None or isinstance(arg.value, str)):
             kwargs[name] = arg.value
+        elif found is not None:
+            # rebuilt in the child with keras.<module>.get (trainer.rebuild_objects)
+            kwargs[name] = {"class_name": found[0], "config": dict(found[1])}
         else:
             defaults.append(f"{name} (Keras default; not a Keras name)")
     if (cls in CELL_CLASSES or cls in CONV_RANK) and kwargs.pop("unroll", False):

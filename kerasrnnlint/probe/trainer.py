@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kerasrnnlint.findings import Fix
-from kerasrnnlint.ir import CELL_CLASSES, RecurrentLayer
+from kerasrnnlint.ir import CELL_CLASSES, RecurrentLayer, object_module
 from kerasrnnlint.probe import ProbeResult
 from kerasrnnlint.probe import spec as specs
 
@@ -57,18 +57,44 @@ def _producer(keras: Any, conf: Mapping[str, Any], features: int) -> Any:
     return keras.layers.Dense(features, activation=act)
 
 
+def rebuild_objects(keras: Any, kwargs: dict[str, Any]) -> list[str]:
+    """Turn the ``{"class_name", "config"}`` values of constraint/regularizer/initializer
+    arguments into Keras objects with ``keras.<module>.get``, in place. One Keras refuses is
+    dropped (the layer takes Keras's default) and returned, said for people."""
+    assumed: list[str] = []
+    for name, value in list(kwargs.items()):
+        module = object_module(name)
+        if module is None or not isinstance(value, Mapping) or "class_name" not in value:
+            continue
+        try:
+            kwargs[name] = getattr(keras, module).get(
+                {"class_name": value["class_name"], "config": dict(value.get("config") or {})}
+            )
+        except Exception as exc:  # an argument this Keras version does not take, ...
+            del kwargs[name]
+            why = f"{type(exc).__name__}: {exc}".strip()[:120]
+            assumed.append(f"{name} (Keras default; Keras refused {value['class_name']}: {why})")
+    return assumed
+
+
 def build_model(
     spec: Mapping[str, Any],
     activation: Callable[..., Any] | None = None,
     recurrent_activation: Callable[..., Any] | None = None,
+    *,
+    assumed: list[str] | None = None,
 ) -> Any:
     """input → [producer] → [LayerNormalization] → recurrent layer → Dense(1, sigmoid).
 
-    The model's outputs are (prediction, h sequence, *final states).
+    The model's outputs are (prediction, h sequence, *final states). Object arguments Keras
+    refuses to rebuild take its default and are appended to ``assumed``.
     """
     import keras
 
     kwargs = dict(spec["kwargs"])
+    refused = rebuild_objects(keras, kwargs)
+    if assumed is not None:
+        assumed.extend(refused)
     if kwargs.get("activation") == "__callable__":
         kwargs["activation"] = activation
     if kwargs.get("recurrent_activation") == "__callable__":
@@ -179,7 +205,8 @@ def _steps(
     import numpy as np
     import tensorflow as tf
 
-    model = build_model(spec, activation, recurrent_activation)
+    assumed: list[str] = []
+    model = build_model(spec, activation, recurrent_activation, assumed=assumed)
     optimizer = _optimizer(keras, spec["optimizer"])
     variables = model.trainable_variables
     optimizer.build(variables)
@@ -206,6 +233,8 @@ def _steps(
     h_limit = float(spec["h_limit"])
     history: list[float] = []
     result: dict[str, Any] = {"verdict": "not-reproduced", "step": None, "stopped": "max_steps"}
+    if assumed:
+        result["assumed"] = assumed
     last_step = 0.0
     loss = max_c = grad_norm = float("nan")
     for index in range(1, int(spec["max_steps"]) + 1):
@@ -324,7 +353,7 @@ def to_result(
         device=str(base.get("device", "")),
         fix_verified=fix_verified,
         fix_evidence=evidence,
-        defaults_used=defaults_used,
+        defaults_used=(*defaults_used, *(str(a) for a in base.get("assumed") or ())),
         message=str(base.get("reason", "")),
         extra=extra,
     )
