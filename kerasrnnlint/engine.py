@@ -137,12 +137,5 @@ def lint_source(text: str, path: str, settings: Settings | None = None) -> FileR
     try:
         result = source.analyze(text, path)
     except InputError as exc:
-        return FileResult(path=path, error=_located(exc))
+        return FileResult(path=path, error=exc.describe())
     return from_frontend(path, result, settings)
-
-
-def _located(exc: InputError) -> str:
-    if exc.line is not None:
-        col = f":{exc.column}" if exc.column is not None else ""
-        return f"{exc.message} (line {exc.line}{col})"
-    return exc.message

@@ -117,20 +117,13 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
     except MissingDependency as exc:
         return FileResult(path=item.path, error=exc.message, missing_dependency=True)
     except InputError as exc:
-        return FileResult(path=item.path, error=_located(exc))
+        return FileResult(path=item.path, error=exc.describe())
     except RecursionError:
         return FileResult(path=item.path, error="too deeply nested to analyse (recursion limit)")
     except MemoryError:
         return FileResult(path=item.path, error="out of memory while analysing")
     except Exception as exc:
         return internal_error(item.path, exc)
-
-
-def _located(exc: InputError) -> str:
-    if exc.line is not None:
-        col = f":{exc.column}" if exc.column is not None else ""
-        return f"{exc.message} (line {exc.line}{col})"
-    return exc.message
 
 
 def lint_file(path: str | os.PathLike[str], settings: Settings | None = None) -> FileResult:

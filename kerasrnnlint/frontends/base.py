@@ -33,6 +33,13 @@ class InputError(Exception):
         self.line = line
         self.column = column
 
+    def describe(self) -> str:
+        """The message with its position, as reports show it: ``cause (line 3:1)``."""
+        if self.line is None:
+            return self.message
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.message} (line {self.line}{column})"
+
 
 class MissingDependency(InputError):
     """An input that needs an optional package which is not installed (h5py for ``.h5``).
