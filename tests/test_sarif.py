@@ -24,7 +24,7 @@ from kerasrnnlint.reporters.sarif import sarif_log
 from kerasrnnlint.rules import ALL_RULES
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA_PATH = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 RISKY = 'from keras.layers import LSTM\n\nlayer = LSTM(8, activation="relu")\n'
 
