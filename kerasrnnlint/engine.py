@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from kerasrnnlint import severity
+from kerasrnnlint import folding, severity
 from kerasrnnlint.config import Settings
 from kerasrnnlint.findings import Finding
 from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
@@ -63,9 +63,24 @@ def check_layer(
     return findings
 
 
-def check_layers(layers: Iterable[RecurrentLayer], settings: Settings) -> list[Finding]:
-    findings = [f for layer in layers for f in check_layer(layer, settings)]
-    return sorted(findings, key=_finding_order)
+def check_layers(
+    layers: Iterable[RecurrentLayer],
+    settings: Settings,
+    noqa: NoqaMap | None = None,
+    cell_noqa: Mapping[int, NoqaMap] | None = None,
+) -> list[Finding]:
+    """The findings on ``layers``: the selected rules, then ``# noqa``, then folding (a
+    consequence goes into its root finding; one that is not selected or suppressed folds
+    nothing, see :mod:`kerasrnnlint.folding`). In line order, on one line highest severity
+    first."""
+    findings = sorted(
+        (f for layer in layers for f in check_layer(layer, settings)), key=_finding_order
+    )
+    if noqa:
+        findings = apply_noqa(findings, noqa)
+    if cell_noqa:
+        findings = apply_cell_noqa(findings, cell_noqa)
+    return folding.fold(findings)
 
 
 def _finding_order(finding: Finding) -> tuple[object, ...]:
@@ -75,16 +90,26 @@ def _finding_order(finding: Finding) -> tuple[object, ...]:
         loc.path,
         loc.cell or 0,
         span.line if span else 0,
+        -finding.severity,
         span.column if span else 0,
         loc.layer_path,
         finding.code,
     )
 
 
+# The NoqaMap key of a file-level ``# kerasrnnlint: noqa`` (frontends/source/noqa.py).
+FILE_LEVEL = 0
+
+
 def suppressed(finding: Finding, noqa: NoqaMap) -> bool:
-    """True when a ``# noqa`` on any line of the reported layer call covers the finding's code."""
+    """True when a ``# noqa`` on any line of the reported layer call, or a file-level
+    ``# kerasrnnlint: noqa``, covers the finding's code."""
     if not noqa:
         return False
+    if FILE_LEVEL in noqa:
+        codes = noqa[FILE_LEVEL]
+        if codes is None or finding.code in codes:
+            return True
     layer = finding.subject
     candidates = [finding.location.span]
     if layer is not None:
@@ -113,9 +138,7 @@ def apply_cell_noqa(findings: Iterable[Finding], cell_noqa: Mapping[int, NoqaMap
 
 
 def from_frontend(path: str, result: FrontendResult, settings: Settings) -> FileResult:
-    findings = apply_noqa(check_layers(result.layers, settings), result.noqa)
-    if result.cell_noqa:
-        findings = apply_cell_noqa(findings, result.cell_noqa)
+    findings = check_layers(result.layers, settings, result.noqa, result.cell_noqa)
     return FileResult(path=path, findings=tuple(findings), layers=result.layers, notes=result.notes)
 
 

@@ -75,14 +75,40 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding is about: a finding folded into it (``code`` is that finding's
+    rule, e.g. the KRL004 of the layer a relu LSTM feeds) or a place it names (``code`` is None,
+    e.g. the producing layer of a KRL004)."""
+
+    code: str | None
+    location: Location
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        span = self.location.span
+        data: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "filename": self.location.path,
+            "location": {"row": span.line, "column": span.column} if span else None,
+            "end_location": {"row": span.end_line, "column": span.end_column} if span else None,
+        }
+        if self.location.layer_path:
+            data["layer_path"] = list(self.location.layer_path)
+        if self.location.cell is not None:
+            data["cell"] = self.location.cell
+        return data
+
+
+@dataclass(frozen=True)
 class Violation:
     """What a rule found on one layer. ``span`` overrides the layer's span when the problem sits
-    on one argument; ``related`` points at another place (e.g. the producing layer of KRL004)."""
+    on one argument; ``related`` names other places (e.g. the producing layer of KRL004)."""
 
     message: str
     fix: Fix | None = None
     span: Span | None = None
-    related: Location | None = None
+    related: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,7 +121,8 @@ class Finding:
     layer: str
     fix: Fix | None = None
     factors: tuple[Factor, ...] = ()
-    related: Location | None = None
+    # Places the finding names and the findings folded into it (kerasrnnlint.folding).
+    related: tuple[Related, ...] = ()
     probe: Any = None  # a probe result (kerasrnnlint.probe) once probed
     subject: RecurrentLayer | None = field(default=None, compare=False, repr=False)
 
@@ -103,6 +130,16 @@ class Finding:
     def filename(self) -> str:
         """The JSON output's ``filename``: the file (or ``<model NAME>`` for a live model)."""
         return self.location.path
+
+    @property
+    def folded(self) -> tuple[Related, ...]:
+        """The findings folded into this one (the related entries that have a rule code)."""
+        return tuple(r for r in self.related if r.code is not None)
+
+    @property
+    def producer(self) -> Location | None:
+        """KRL004: where the unbounded layer that feeds the flagged layer is."""
+        return next((r.location for r in self.related if r.code is None), None)
 
     @property
     def layer_path(self) -> tuple[str, ...]:
@@ -122,6 +159,7 @@ class Finding:
             "layer": self.layer,
             "fix": self.fix.to_json() if self.fix else None,
             "factors": [f.to_json() for f in self.factors],
+            "related": [r.to_json() for r in self.related],
         }
         if self.location.layer_path:
             data["layer_path"] = list(self.location.layer_path)

@@ -35,7 +35,7 @@ from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
 from kerasrnnlint.files import Unreadable, decode_python, read_bytes
 from kerasrnnlint.findings import Finding
-from kerasrnnlint.ir import POSITIONAL_PARAMS, ArgValue, RecurrentLayer, Span
+from kerasrnnlint.ir import POSITIONAL_PARAMS, ArgValue, Location, RecurrentLayer, Span
 from kerasrnnlint.runner import lint_file, lint_text
 
 
@@ -413,6 +413,16 @@ NOQA = re.compile(
 )
 
 
+def noqa_targets(findings: Iterable[Finding]) -> list[tuple[Location, str]]:
+    """Where ``# noqa: CODE`` goes for each finding and for each finding folded into it (a
+    suppressed root no longer folds them: they would come back), as (location, code)."""
+    out = []
+    for finding in findings:
+        out.append((finding.location, finding.code))
+        out.extend((entry.location, entry.code) for entry in finding.folded if entry.code)
+    return out
+
+
 def add_noqa_source(text: str, findings: Iterable[tuple[int, str]]) -> str:
     """``text`` with ``# noqa: CODE`` on each ``(line, code)``.
 
@@ -601,7 +611,8 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
     fixed = 0
     leftover: tuple[tuple[Finding, str], ...] = ()
     if options.add_noqa:
-        text = add_noqa_source(text, [(f.location.line, f.code) for f in result.findings])
+        targets = noqa_targets(result.findings)
+        text = add_noqa_source(text, [(loc.line, code) for loc, code in targets])
         current = lint_text(text, result.path, settings)
         fixed = len(result.findings) - len(current.findings)
     else:
@@ -642,13 +653,18 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
     for finding in result.findings:
         if finding.location.cell in cells:
             by_cell.setdefault(finding.location.cell, []).append(finding)
+    noqa_by_cell: dict[int, list[tuple[int, str]]] = {}
+    for where, code in noqa_targets(result.findings):
+        if where.cell in cells:
+            noqa_by_cell.setdefault(where.cell, []).append((where.line, code))
+            by_cell.setdefault(where.cell, [])
     sources: dict[int, str] = {}
     leftover: list[tuple[Finding, str]] = []
     fixed = 0
     for number, findings in sorted(by_cell.items()):
         old = cells[number].source
         if options.add_noqa:
-            new = add_noqa_source(old, [(f.location.line, f.code) for f in findings])
+            new = add_noqa_source(old, noqa_by_cell.get(number, []))
             fixed += len(findings) if new != old else 0
         else:
             outcome = fix_source(old, findings, unsafe=options.unsafe)

@@ -193,7 +193,7 @@ def test_krl004_names_producer_and_line_low_on_tanh_high_on_relu() -> None:
     tanh = findings(layer(units=64, producer=RELU_CONV))["KRL004"]
     assert tanh.severity is Severity.LOW
     assert "Conv1D(activation='relu')" in tanh.message and "line 7" in tanh.message
-    assert tanh.related == RELU_CONV.location
+    assert tanh.producer == RELU_CONV.location
     assert tanh.fix is not None and tanh.fix.normalize_input
     assert tanh.fix.title == "add LayerNormalization() in front"
     selu = findings(layer(units=64, activation="selu", producer=RELU_CONV))["KRL004"]

@@ -13,7 +13,7 @@ argument's span too (dropped when the value was written in another cell than the
 
 ``# noqa``: the joined text's suppression map is split per cell into
 ``FrontendResult.cell_noqa`` (cell -> rows inside the cell), which the engine matches against each
-finding's own cell; ``FrontendResult.noqa`` stays empty.
+finding's own cell; ``FrontendResult.noqa`` holds only a file-level ``# kerasrnnlint: noqa``.
 
 A cell that does not parse is left out with a note naming it, and the other cells are still
 linted. Bad JSON, or JSON that is not a notebook, is an :class:`InputError`. A notebook whose
@@ -284,6 +284,7 @@ def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
     """The recurrent layers of a parsed notebook, located by cell."""
     from kerasrnnlint.engine import may_hold_recurrent_layer
     from kerasrnnlint.frontends import source
+    from kerasrnnlint.frontends.source.noqa import file_level
 
     if notebook.language is not None and not notebook.language.startswith("python"):
         return FrontendResult(notes=(f"not a Python notebook ({notebook.language}); skipped",))
@@ -316,7 +317,7 @@ def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
     layers = tuple(remap_layer(layer, blocks) for layer in result.layers)
     return FrontendResult(
         layers=layers,
-        noqa={},
+        noqa=file_level(result.noqa),  # a `# kerasrnnlint: noqa` in any cell: the whole notebook
         notes=tuple(notes) + result.notes,
         cell_noqa=split_noqa(result.noqa, blocks),
     )

@@ -223,12 +223,22 @@ def result(finding: Finding, rule_index: int | None, fp: str, cwd: Path | None) 
     }
     if rule_index is not None:
         data["ruleIndex"] = rule_index
-    if finding.related is not None:
-        related = location(finding.related, cwd)
-        related["id"] = 1
-        related["message"] = {"text": "the layer that feeds it"}
-        data["relatedLocations"] = [related]
+    if finding.related:
+        data["relatedLocations"] = related_locations(finding, cwd)
     return data
+
+
+def related_locations(finding: Finding, cwd: Path | None) -> list[dict[str, Any]]:
+    """``relatedLocations``: the places a finding names (KRL004's producer) and the findings
+    folded into it, each with its message (a folded one's starts with its rule code)."""
+    out = []
+    for number, entry in enumerate(finding.related, start=1):
+        related = location(entry.location, cwd)
+        related["id"] = number
+        text = f"{entry.code}: {entry.message}" if entry.code else entry.message
+        related["message"] = {"text": text}
+        out.append(related)
+    return out
 
 
 def notification(text: str, path: str, note_level: str, cwd: Path | None) -> dict[str, Any]:

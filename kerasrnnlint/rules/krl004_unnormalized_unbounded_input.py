@@ -12,6 +12,10 @@ layer and where it is. The model input itself is not flagged (its scale is not v
 neither is an ``Embedding``: a trainable lookup table of small vectors, the input of nearly every
 text model.
 
+One finding per cause: when the producer is a recurrent layer with its own KRL001 (a relu LSTM
+feeding another LSTM), the same edit fixes both, so that KRL001 names the layers its output feeds
+and KRL004 is not reported on its own (unless KRL001 is not selected or is suppressed there).
+
 ## Why is this bad?
 The input enters every gate at every step through ``x W``. An unbounded producer can hand the
 recurrence values of any size, and they grow as the producer trains: on a layer with an unbounded
@@ -47,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kerasrnnlint import producers
-from kerasrnnlint.findings import Fix, Severity, Violation
+from kerasrnnlint.findings import Fix, Related, Severity, Violation
 from kerasrnnlint.ir import Location, Producer, RecurrentLayer
 from kerasrnnlint.rules._rule import Rule, RuleOptions
 from kerasrnnlint.severity import unnormalised_input
@@ -95,7 +99,15 @@ def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
             "explosion. Add LayerNormalization() in front."
         ),
         fix=FIX,
-        related=producer.location,
+        related=()
+        if producer.location is None
+        else (
+            Related(
+                code=None,
+                location=producer.location,
+                message=f"{describe_producer(producer)} feeds it with unbounded output",
+            ),
+        ),
     )
 
 

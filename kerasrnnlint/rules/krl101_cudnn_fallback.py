@@ -9,24 +9,31 @@ Cells inside ``RNN(...)``, SimpleRNN and ConvLSTM never use cuDNN and are not fl
 layer with an explicit ``use_cudnn=False`` (a choice) or ``use_cudnn=True`` (that is KRL102).
 This is an ``info`` finding: it costs speed, not stability, and does not fail a run.
 
+One finding per cause: when ``activation``, ``recurrent_activation`` or ``recurrent_dropout`` is
+already reported on the layer by KRL001, KRL002 or KRL003, that finding says the setting also
+disables the fused kernel and KRL101 names only the other causes (``unroll=True``,
+``use_bias=False``, ``reset_after=False``, a bounded activation other than tanh), or is not
+reported at all. With ``--ignore KRL001`` (or a ``# noqa: KRL001``) KRL101 names the activation
+again. A layer with ``use_cudnn=True`` gets KRL102 instead.
+
 ## Why is this bad?
 With the cuDNN kernel a recurrent layer runs the whole sequence in one fused GPU call; without it
 Keras loops over the time steps in generic graph code, typically several times slower on a GPU.
 The settings that disable the
-kernel are usually the same ones that make training diverge (KRL001, KRL002, KRL003).
+kernel are often the same ones that make training diverge (KRL001, KRL002, KRL003).
 
 ## Example
 ```python
 from keras.layers import LSTM
 
-layer = LSTM(128, activation="relu", recurrent_dropout=0.2)
+layer = LSTM(128, recurrent_dropout=0.2, unroll=True)
 ```
 
 ## Use instead
 ```python
 from keras.layers import LSTM
 
-layer = LSTM(128, dropout=0.2)  # tanh, sigmoid gates, no recurrent dropout: cuDNN-eligible
+layer = LSTM(128, dropout=0.2)  # no recurrent dropout, not unrolled: cuDNN-eligible
 ```
 
 The fix sets every blocking argument to its cuDNN-eligible value. It changes what the model
@@ -35,7 +42,7 @@ computes, so it is applied only with ``--unsafe-fixes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from kerasrnnlint.cudnn import ELIGIBLE, blockers, describe_all
 from kerasrnnlint.findings import Fix, Severity, Violation
@@ -54,8 +61,13 @@ def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
     found = blockers(layer)
     if not found:
         return
+    yield violation(layer, found)
+
+
+def violation(layer: RecurrentLayer, found: Sequence[tuple[str, Arg]]) -> Violation:
+    """The finding for these blocking arguments (folding asks for it with fewer of them)."""
     named = describe_all(found)
-    yield Violation(
+    return Violation(
         message=(
             f"{layer.display_name} cannot use the fused cuDNN kernel because of {named}: on a GPU "
             "it falls back to the generic loop, several times slower."
@@ -82,7 +94,7 @@ RULE = Rule(
         "from keras.layers import GRU\nGRU(64, unroll=True, use_cudnn=False)\n",
     ),
     invalid=(
-        "from keras.layers import LSTM\nLSTM(64, activation='relu')\n",
+        "from keras.layers import LSTM\nLSTM(64, unroll=True)\n",
         "from keras.layers import GRU\nGRU(64, reset_after=False)\n",
         "from keras.layers import LSTM\nLSTM(64, recurrent_dropout=0.1, use_bias=False)\n",
     ),
