@@ -2,8 +2,9 @@
 """The command line: ``kerasrnnlint [PATH...]`` and its subcommands.
 
 ``kerasrnnlint [check] [PATH...]`` lints (default ``.``; ``-`` reads stdin, named by
-``--stdin-filename``). ``rules`` lists the rules, ``explain CODE|NAME|severity`` prints a rule's
-documentation and the risk model, ``probe ...`` probes a layer at a line, ``server ...`` starts the
+``--stdin-filename``). ``rules`` lists the rules, ``rule CODE|NAME|severity`` (or ``explain``)
+prints a rule's documentation, what folds into it, and the risk model (``rule --all``: every
+rule), ``probe ...`` probes a layer at a line, ``server ...`` starts the
 language server. A subcommand is recognised only as the first argument, so a path literally named
 ``rules`` is linted as ``./rules`` (or ``kerasrnnlint check rules``).
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from kerasrnnlint.engine import FileResult
 
 PROG = "kerasrnnlint"
-SUBCOMMANDS: tuple[str, ...] = ("check", "rules", "explain", "probe", "server")
+SUBCOMMANDS: tuple[str, ...] = ("check", "rules", "rule", "explain", "probe", "server")
 FAIL_LEVELS: tuple[str, ...] = ("info", "low", "medium", "high")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -65,7 +66,8 @@ def check_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Find Keras recurrent layers whose configuration makes training diverge to NaN. "
-            "Subcommands (first argument): rules, explain CODE, probe FILE:LINE, server, check."
+            "Subcommands (first argument): rules, rule CODE (or explain CODE), rule --all, "
+            "probe FILE:LINE, server, check."
         ),
         epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 error.",
     )
@@ -310,6 +312,17 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
+def emit_diagnostics(results: Sequence[FileResult], quiet: bool) -> None:
+    """Findings go to stdout; ``path: error: cause`` (always) and ``path: note: ...`` (unless
+    ``-q``) go to stderr, whatever the format, so that stdout stays a pure report."""
+    for result in results:
+        if result.error is not None:
+            eprint(f"{result.path}: error: {result.error}")
+        if not quiet:
+            for note in result.notes:
+                eprint(f"{result.path}: note: {note}")
+
+
 def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str, str]) -> None:
     import io
 
@@ -327,11 +340,7 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         show_source=not args.no_show_source,
         sources=sources,
     )
-    # Inputs that could not be linted go to stderr unless the text report shows them.
-    if not (text_format and not to_file and not args.quiet):
-        for result in results:
-            if result.error is not None:
-                eprint(f"{result.path}: error: {result.error}")
+    emit_diagnostics(results, quiet=args.quiet)
     reporter = reporters.get(args.output_format)
     if to_file:
         buffer = io.StringIO()
@@ -433,30 +442,54 @@ def severity_doc() -> str:
     return inspect.cleandoc(severity.__doc__ or "")
 
 
-def explain_command(argv: Sequence[str]) -> int:
+def rule_doc(rule: Any) -> str:
+    """A rule's page: its docstring, then which findings fold into it (or it into which)."""
     import inspect
+    import textwrap
 
+    from kerasrnnlint.folding import describe_rule
+
+    text = inspect.cleandoc(rule.doc) if rule.doc else f"{rule.code} {rule.name}: {rule.summary}"
+    folds = describe_rule(rule.code)
+    if folds:
+        items = (textwrap.fill(x, 100, initial_indent="- ", subsequent_indent="  ") for x in folds)
+        text += "\n\n## One finding per cause\n\n" + "\n".join(items)
+    return text
+
+
+def rule_command(argv: Sequence[str], verb: str = "rule") -> int:
+    """``rule CODE`` (ruff's verb; ``explain CODE`` is the same) and ``rule --all``."""
     from kerasrnnlint.rules import ALL_RULES, lookup
 
     parser = argparse.ArgumentParser(
-        prog=f"{PROG} explain",
+        prog=f"{PROG} {verb}",
         description="Print a rule's documentation (by code or name), or the risk model.",
     )
-    parser.add_argument("rule", metavar="CODE|NAME|severity")
+    parser.add_argument("rule", nargs="?", metavar="CODE|NAME|severity")
+    parser.add_argument("--all", action="store_true", help="every rule's documentation")
     args = parser.parse_args(list(argv))
-    if args.rule.lower() == "severity":
+    if args.all == (args.rule is not None):
+        parser.error("give one rule (CODE, NAME or severity) or --all")
+    if args.all:
+        print("\n\n".join(rule_doc(rule) for rule in ALL_RULES))
+    elif args.rule.lower() == "severity":
         print("# Severity\n")
         print(severity_doc())
         return EXIT_OK
-    rule = lookup(args.rule)
-    if rule is None:
-        known = ", ".join(f"{r.code} ({r.name})" for r in ALL_RULES)
-        eprint(f"{PROG} explain: error: unknown rule {args.rule!r}; known rules: {known}")
-        return EXIT_ERROR
-    print(inspect.cleandoc(rule.doc) if rule.doc else f"{rule.code} {rule.name}: {rule.summary}")
+    else:
+        rule = lookup(args.rule)
+        if rule is None:
+            known = ", ".join(f"{r.code} ({r.name})" for r in ALL_RULES)
+            eprint(f"{PROG} {verb}: error: unknown rule {args.rule!r}; known rules: {known}")
+            return EXIT_ERROR
+        print(rule_doc(rule))
     print("\n# Severity\n")
     print(severity_doc())
     return EXIT_OK
+
+
+def explain_command(argv: Sequence[str]) -> int:
+    return rule_command(argv, verb="explain")
 
 
 def probe_command(argv: Sequence[str]) -> int:
@@ -476,6 +509,8 @@ def dispatch(argv: Sequence[str]) -> int:
         command, rest = argv[0], argv[1:]
         if command == "rules":
             return rules_command(rest)
+        if command == "rule":
+            return rule_command(rest)
         if command == "explain":
             return explain_command(rest)
         if command == "probe":

@@ -416,4 +416,4 @@ def test_model_json_is_found_in_a_directory_but_other_json_is_not(tmp_path: Path
     # Named explicitly, a JSON file that is not a model is an input error, not a silent skip.
     named = run_cli("package.json", cwd=tmp_path)
     assert named.returncode == 2
-    assert named.stdout.startswith("package.json: error: ")
+    assert named.stderr.startswith("package.json: error: ")

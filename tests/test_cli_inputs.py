@@ -18,9 +18,9 @@ RISKY_ROW, RISKY_COL = 3, len("layer = LSTM(64, activation=") + 1
 
 
 def assert_reported(proc: subprocess.CompletedProcess[str], name: str, cause: str) -> None:
-    """``name: error: ...cause...`` in the output, the good file still reported, exit 2."""
+    """``name: error: ...cause...`` on stderr, the good file still reported, exit 2."""
     assert "Traceback" not in proc.stdout + proc.stderr
-    errors = [line for line in proc.stdout.splitlines() if line.startswith(f"{name}: error: ")]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith(f"{name}: error: ")]
     assert len(errors) == 1, proc.stdout + proc.stderr
     assert cause.lower() in errors[0].lower(), errors[0]
     assert f"good.py:{RISKY_ROW}:{RISKY_COL}: KRL001" in proc.stdout
@@ -62,7 +62,7 @@ def test_undecodable_or_unparsable_file(project: Path, name: str, data: bytes, c
     assert_reported(proc, name, cause)
     if name in ("py2.py", "broken.py"):
         # The parse error names where it is.
-        line = next(x for x in proc.stdout.splitlines() if x.startswith(f"{name}: error: "))
+        line = next(x for x in proc.stderr.splitlines() if x.startswith(f"{name}: error: "))
         assert "line " in line, line
 
 
@@ -91,7 +91,7 @@ def test_large_keras_source_is_refused_before_the_parse(project: Path) -> None:
     text = (project / "generated.py").read_text(encoding="utf-8")
     piped = run_cli("-", "--stdin-filename", "generated.py", cwd=project, stdin=text)
     assert piped.returncode == 2
-    assert "generated.py: error: file too large to analyse" in piped.stdout, piped.stdout
+    assert "generated.py: error: file too large to analyse" in piped.stderr, piped.stderr
 
 
 def test_a_notebook_with_large_outputs_is_linted(project: Path) -> None:
@@ -128,8 +128,8 @@ def test_symlink_loop_is_not_followed(project: Path) -> None:
     (project / "self.py").symlink_to("self.py")  # a link to itself: ELOOP
     proc = lint(project)
     assert "Traceback" not in proc.stderr
-    assert "sub/up: error: symlink loop" in proc.stdout
-    assert "self.py: error: " in proc.stdout
+    assert "sub/up: error: symlink loop" in proc.stderr
+    assert "self.py: error: " in proc.stderr
     assert proc.stdout.count(f"good.py:{RISKY_ROW}:{RISKY_COL}: KRL001") == 1
     assert proc.returncode == 2
 

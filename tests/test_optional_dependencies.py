@@ -42,14 +42,14 @@ def test_a_walked_h5_file_is_a_note_and_the_rest_is_checked(tmp_path: Path) -> N
     proc = run_without_h5py(".", cwd=project)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the finding, not an input error
     assert "model.py:2" in proc.stdout and "KRL001" in proc.stdout
-    assert "classic.h5: note: not checked: reading .h5 model files needs h5py" in proc.stdout
-    assert ": error:" not in proc.stdout
+    assert "classic.h5: note: not checked: reading .h5 model files needs h5py" in proc.stderr
+    assert ": error:" not in proc.stdout + proc.stderr
 
 
 def test_a_named_h5_file_is_an_error(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     proc = run_without_h5py("classic.h5", "model.py", cwd=project)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "classic.h5: error: reading .h5 model files needs h5py" in proc.stdout
+    assert "classic.h5: error: reading .h5 model files needs h5py" in proc.stderr
     assert "KRL001" in proc.stdout  # the other input is still reported
     assert "Traceback" not in proc.stderr

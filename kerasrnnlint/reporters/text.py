@@ -182,11 +182,7 @@ def report_items(results: Sequence[FileResult], ctx: ReportContext) -> Iterator[
     """
     cache: dict[str, list[str] | None] = {}
     for result in results:
-        if result.error is not None and not ctx.quiet:
-            yield "error", f"{result.path}: error: {result.error}"
-        if not ctx.quiet:
-            for note in result.notes:
-                yield "note", f"{result.path}: note: {note}"
+        # Errors and notes are not findings: the command line prints them on stderr.
         if ctx.statistics:
             continue
         for finding in result.findings:
