@@ -1,7 +1,7 @@
 """Text lines for a probe result, shown under its finding by the text reporter. Pure, no TensorFlow.
 
 probe (stress, cpu): confirmed at step 2 · max |h| 5e+12 · 3.6 s
-  max |h| per step ▁█ (log scale, 0.86 → 5e+12)
+  max |h| per step ▁█ (log scale, step 1 → 2: 0.86 → 5e+12)
   fix verified: with activation='tanh': finite for 6 steps, max |h| 1 (unfixed: ...)
 """
 
@@ -24,22 +24,45 @@ def number(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def sparkline(values: Sequence[float]) -> str:
-    """A log-scale sparkline of positive values; a non-finite value is drawn as ``!``."""
+SPARK_WIDTH = 40  # bars at most; a longer history is drawn in buckets (each its largest value)
+MIN_DECADES = 1.0  # the scale spans at least a factor of 10: a flat series stays flat
+
+
+def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
+    """A log-scale sparkline of positive values, from the first step (left) to the last; a
+    non-finite value is drawn as ``!``.
+
+    The lowest bar is the smallest value and the scale spans at least :data:`MIN_DECADES`, so a
+    wobble is not stretched into a climb: 0.355 → 0.377 draws ``▁▁▁``, 1 → 1000 draws ``▁▃▆█``.
+    """
+    values = _buckets(values, width)
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return NON_FINITE_BAR * len(values)
-    logs = [math.log10(max(v, 1e-12)) for v in finite]
-    low, high = min(logs), max(logs)
-    span = high - low
+    low = min(math.log10(max(v, 1e-12)) for v in finite)
+    high = max(math.log10(max(v, 1e-12)) for v in finite)
+    span = max(high - low, MIN_DECADES)
     out = []
     for value in values:
         if not math.isfinite(value):
             out.append(NON_FINITE_BAR)
             continue
-        level = 0.0 if span < 1e-9 else (math.log10(max(value, 1e-12)) - low) / span
+        level = (math.log10(max(value, 1e-12)) - low) / span
         out.append(BARS[min(len(BARS) - 1, int(level * (len(BARS) - 1) + 0.5))])
     return "".join(out)
+
+
+def _buckets(values: Sequence[float], width: int) -> list[float]:
+    """``values`` in at most ``width`` consecutive buckets, first to last step, each drawn as its
+    largest value (non-finite when any of its steps is)."""
+    if len(values) <= width:
+        return list(values)
+    out = []
+    for index in range(width):
+        chunk = values[index * len(values) // width : (index + 1) * len(values) // width]
+        bad = [v for v in chunk if not math.isfinite(v)]
+        out.append(bad[0] if bad else max(chunk))
+    return out
 
 
 def headline(result: ProbeResult) -> str:
@@ -66,11 +89,10 @@ def text_lines(result: ProbeResult) -> list[str]:
         if result.message:
             lines.append(f"  {result.message}")
         if result.history:
-            finite = [h for h in result.history if math.isfinite(h)]
-            scale = f"{number(min(finite))} → {number(result.history[-1])}" if finite else ""
+            history = result.history
             lines.append(
-                f"  max |h| per step {sparkline(result.history)} (log scale{', ' if scale else ''}"
-                f"{scale})"
+                f"  max |h| per step {sparkline(history)} (log scale, step 1 → {len(history)}: "
+                f"{number(history[0])} → {number(history[-1])})"
             )
     if result.fix_verified is True:
         lines.append(f"  fix verified: {result.fix_evidence}")
