@@ -122,6 +122,9 @@ def check_parser() -> argparse.ArgumentParser:
     fix.add_argument("--fix", action="store_true", help="apply safe fixes")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     fix.add_argument("--diff", action="store_true", help="print the fixes as a diff, write nothing")
+    fix.add_argument(
+        "--show-fixes", action="store_true", help="list what --fix did (or, without it, would do)"
+    )
     fix.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to findings")
     return parser
 
@@ -205,15 +208,16 @@ def regroup(results: Sequence[FileResult], findings: Sequence[Any]) -> list[File
 
 def run_fixes(
     args: argparse.Namespace, results: list[FileResult], settings: Settings
-) -> tuple[list[FileResult], str]:
-    """Apply (or, with ``--diff``, only compute) the fixes; the re-linted results and the diff."""
+) -> tuple[list[FileResult], str, tuple[Any, ...]]:
+    """Apply (or, with ``--diff``, only compute) the fixes; the re-linted results, the diff and
+    the findings that were fixed."""
     from kerasrnnlint.fixes import FixOptions, apply_fixes
 
     options = FixOptions(unsafe=args.unsafe_fixes, diff_only=args.diff, add_noqa=args.add_noqa)
     outcome = apply_fixes(results, settings, options)
     for message in outcome.messages:
         eprint(f"{PROG}: {message}")
-    return list(outcome.results), outcome.diff
+    return list(outcome.results), outcome.diff, outcome.applied
 
 
 def emit_diff(diff: str, results: Sequence[FileResult]) -> int:
@@ -323,7 +327,12 @@ def emit_diagnostics(results: Sequence[FileResult], quiet: bool) -> None:
                 eprint(f"{result.path}: note: {note}")
 
 
-def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str, str]) -> None:
+def emit(
+    args: argparse.Namespace,
+    results: list[FileResult],
+    sources: dict[str, str],
+    fixed: tuple[Any, ...] | None = None,
+) -> None:
     import io
 
     from kerasrnnlint import reporters
@@ -339,6 +348,9 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         quiet=args.quiet,
         show_source=not args.no_show_source,
         sources=sources,
+        unsafe_fixes=args.unsafe_fixes,
+        show_fixes=args.show_fixes,
+        fixed=fixed,
     )
     emit_diagnostics(results, quiet=args.quiet)
     reporter = reporters.get(args.output_format)
@@ -388,17 +400,20 @@ def check_command(argv: Sequence[str]) -> int:
         sources.update((result.path, text) for result in results)
     else:
         results = lint_paths(args, settings)
+    fixed: tuple[Any, ...] | None = None
     try:
         if args.fix or args.diff or args.add_noqa:
-            results, diff = run_fixes(args, results, settings)
+            results, diff, applied = run_fixes(args, results, settings)
             if args.diff:
                 return emit_diff(diff, results)
+            if args.fix:
+                fixed = applied
         if args.probe:
             results = run_probe(args, results, settings)
     except ConfigError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
-    emit(args, results, sources)
+    emit(args, results, sources, fixed)
     return exit_status(results, settings, args.exit_zero)
 
 

@@ -53,6 +53,7 @@ class FixOutcome:
     fixed: int = 0
     files_written: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
+    applied: tuple[Finding, ...] = ()  # the findings whose fix was applied (or would be: --diff)
 
 
 UNSAFE_HINT = "fixable with --unsafe-fixes"
@@ -585,6 +586,7 @@ class _Edited:
     messages: tuple[str, ...] = ()
     diff: str = ""
     written: bool = False
+    applied: tuple[Finding, ...] = ()
 
 
 def _leftover_messages(
@@ -609,6 +611,7 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
     text = source.text
     current = result
     fixed = 0
+    applied: list[Finding] = []
     leftover: tuple[tuple[Finding, str], ...] = ()
     if options.add_noqa:
         targets = noqa_targets(result.findings)
@@ -623,6 +626,7 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
                 break
             text = outcome.text
             fixed += len(outcome.applied)
+            applied.extend(outcome.applied)
             current = lint_text(text, result.path, settings)
             if current.error:
                 break
@@ -633,10 +637,12 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
     if broken is not None:
         why = f"{result.path}: not written: the fixed source would not compile: {broken}"
         return _Edited(result, messages=(*messages, why))
+    done = tuple(applied)
     if options.diff_only:
-        return _Edited(result, fixed, messages, diff=unified_diff(result.path, source.text, text))
+        diff = unified_diff(result.path, source.text, text)
+        return _Edited(result, fixed, messages, diff=diff, applied=done)
     write_atomic(result.path, text, source.encoding)
-    return _Edited(current, fixed, messages, written=True)
+    return _Edited(current, fixed, messages, written=True, applied=done)
 
 
 def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -> _Edited:
@@ -660,6 +666,7 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
             by_cell.setdefault(where.cell, [])
     sources: dict[int, str] = {}
     leftover: list[tuple[Finding, str]] = []
+    applied: list[Finding] = []
     fixed = 0
     for number, findings in sorted(by_cell.items()):
         old = cells[number].source
@@ -671,6 +678,7 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
             leftover += outcome.skipped
             new = outcome.text
             fixed += len(outcome.applied)
+            applied.extend(outcome.applied)
         if new != old:
             broken = _compiles(new, f"{path}:cell {number}")
             if broken is not None:
@@ -686,10 +694,11 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
         diff = "".join(
             unified_diff(f"{path}:cell {n}", cells[n].source, new) for n, new in sources.items()
         )
-        return _Edited(result, fixed, messages, diff=diff)
+        return _Edited(result, fixed, messages, diff=diff, applied=tuple(applied))
     notebook.write_cells(path, sources)
     after = lint_file(str(path), settings)
-    return _Edited(after, fixed, _leftover_messages(leftover, after.findings), written=True)
+    messages = _leftover_messages(leftover, after.findings)
+    return _Edited(after, fixed, messages, written=True, applied=tuple(applied))
 
 
 def apply_fixes(
@@ -700,6 +709,7 @@ def apply_fixes(
     diffs: list[str] = []
     messages: list[str] = []
     written: list[str] = []
+    applied: list[Finding] = []
     fixed = 0
     for result in results:
         if result.error or not result.findings:
@@ -724,6 +734,7 @@ def apply_fixes(
         out.append(edited.result)
         messages.extend(edited.messages)
         fixed += edited.fixed
+        applied.extend(edited.applied)
         if edited.diff:
             diffs.append(edited.diff)
         if edited.written:
@@ -740,6 +751,7 @@ def apply_fixes(
         fixed=fixed,
         files_written=tuple(written),
         messages=tuple(messages),
+        applied=tuple(applied),
     )
 
 

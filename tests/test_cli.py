@@ -47,7 +47,7 @@ def test_risky_file_exits_1_with_finding_line_and_frame(tmp_path: Path) -> None:
     proc = run_cli("model.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    header = f"model.py:{RISKY_ROW}:{RISKY_COL}: KRL001 [high] "
+    header = f"model.py:{RISKY_ROW}:{RISKY_COL}: KRL001 [-] [high] "
     index = next(i for i, line in enumerate(lines) if line.startswith(header))
     assert "relu" in lines[index]
     # The code frame: the reported line, then carets under "relu".
@@ -56,7 +56,8 @@ def test_risky_file_exits_1_with_finding_line_and_frame(tmp_path: Path) -> None:
     caret = next(line for line in frame if "^" in line)
     assert caret.index("^") - caret.index("|") - 1 == RISKY_COL
     assert caret.rstrip().endswith("^^^^^^ KRL001")
-    assert lines[-1].startswith("Found ") and "1 high" in lines[-1] and "in 1 file" in lines[-1]
+    assert lines[-2].startswith("Found ") and "1 high" in lines[-2] and "in 1 file" in lines[-2]
+    assert lines[-1] == "[-] 1 fixable with `--fix --unsafe-fixes`."
 
 
 def test_default_path_is_the_working_directory(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_fail_on(tmp_path: Path) -> None:
     # KRL101 (cuDNN fallback) is info: it never fails the default --fail-on low.
     proc = run_cli("model.py", "--select", "KRL101", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
-    assert "KRL101 [info]" in proc.stdout
+    assert "KRL101 [-] [info]" in proc.stdout
     assert (
         run_cli("model.py", "--select", "KRL101", "--fail-on", "info", cwd=tmp_path).returncode == 1
     )
@@ -143,13 +144,13 @@ def test_quiet_statistics_factors_and_no_source(tmp_path: Path) -> None:
     quiet = run_cli(".", "--quiet", "--select", "KRL001", cwd=tmp_path)
     assert quiet.returncode == 1
     assert quiet.stdout.splitlines() == [
-        line for line in quiet.stdout.splitlines() if ": KRL001 [high] " in line
+        line for line in quiet.stdout.splitlines() if ": KRL001 [-] [high] " in line
     ]
     assert len(quiet.stdout.splitlines()) == 2
 
     stats = run_cli(".", "--statistics", "--select", "KRL001", cwd=tmp_path)
     assert stats.returncode == 1
-    assert "2  KRL001  unbounded-activation" in stats.stdout
+    assert "2  KRL001  [-]  unbounded-activation" in stats.stdout
     assert "a.py:" not in stats.stdout
 
     factors = run_cli("a.py", "--show-factors", "--select", "KRL001", cwd=tmp_path)
@@ -398,7 +399,7 @@ def test_notebook_in_a_directory_is_linted_with_a_cell_frame(tmp_path: Path) -> 
     write(tmp_path / "nb" / "train.ipynb", json.dumps(notebook))
     proc = run_cli(".", "--select", "KRL001", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"nb/train.ipynb:cell 2:{RISKY_ROW}:{RISKY_COL}: KRL001 [high]" in proc.stdout
+    assert f"nb/train.ipynb:cell 2:{RISKY_ROW}:{RISKY_COL}: KRL001 [-] [high]" in proc.stdout
     assert f'{RISKY_ROW} | layer = LSTM(64, activation="relu")' in proc.stdout
 
 

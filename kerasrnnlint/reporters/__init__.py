@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from kerasrnnlint.engine import FileResult
+from kerasrnnlint.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class ReportContext:
     show_source: bool = True  # code frames in text output
     # Source text of inputs that are not on disk (stdin, editor buffers), by path, for code frames.
     sources: Mapping[str, str] = field(default_factory=dict)
+    unsafe_fixes: bool = False  # `[*]` also for unsafe fixes (they are applied)
+    show_fixes: bool = False  # list what --fix did (or would do)
+    fixed: tuple[Finding, ...] | None = None  # what --fix fixed (None: --fix did not run)
 
 
 Reporter = Callable[[Sequence[FileResult], ReportContext, TextIO], None]
