@@ -38,3 +38,14 @@ def test_valid_example_is_silent(rule: Rule, index: int, text: str) -> None:
 )
 def test_invalid_example_fires(rule: Rule, index: int, text: str) -> None:
     assert rule.code in _codes(text)
+
+
+def test_every_fold_is_documented_on_both_rules() -> None:
+    """What ``rule CODE`` prints says which findings fold into which (one finding per cause)."""
+    from kerasrnnlint.folding import FOLDS
+    from kerasrnnlint.rules import BY_CODE
+
+    for fold in FOLDS:
+        assert fold.consequence in BY_CODE[fold.root].doc, (fold.root, fold.consequence)
+        assert fold.root in BY_CODE[fold.consequence].doc, (fold.consequence, fold.root)
+        assert "fold" in BY_CODE[fold.root].doc and "fold" in BY_CODE[fold.consequence].doc

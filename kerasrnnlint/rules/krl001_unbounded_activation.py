@@ -5,6 +5,11 @@ Flags an LSTM, GRU, SimpleRNN, ConvLSTM layer or cell whose ``activation`` is un
 selu, gelu, silu/swish, mish, celu, softplus, exponential, leaky_relu, log_sigmoid, tanh_shrink,
 linear/``None``, or any other known Keras activation that is not bounded.
 
+One finding per cause: on an LSTM or GRU the message adds that the activation also disables the
+fused cuDNN kernel (that KRL101 is folded into this finding), and when the layer feeds another
+recurrent layer with no normalisation between, it names that layer (its KRL004 is folded into this
+finding: tanh here fixes both). With KRL001 ignored or suppressed they are reported on their own.
+
 ## Why is this bad?
 In a recurrent layer the activation acts *inside* the recurrence: an LSTM computes
 ``c = f*c + i*act(x W + h U)`` and ``h = o*act(c)``, so ``h`` is fed back through ``act`` at every

@@ -3,7 +3,8 @@
 ## What it does
 Flags an LSTM, GRU or ConvLSTM layer or cell whose ``recurrent_activation`` (the activation of the
 input, forget and output gates, or GRU's update and reset gates) is not a bounded squashing
-function such as sigmoid or hard_sigmoid.
+function such as sigmoid or hard_sigmoid. On an LSTM or GRU the message adds that the setting also
+disables the fused cuDNN kernel (that KRL101 is folded into this finding).
 
 ## Why is this bad?
 Gates are meant to be fractions in [0, 1]: ``c = f*c + i*g`` keeps the cell state in check only

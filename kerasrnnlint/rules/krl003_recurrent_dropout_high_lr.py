@@ -15,7 +15,8 @@ scaled state back, so it grows step after step; with a high adaptive learning ra
 jump far enough that the amplified state saturates or overflows. In the classic
 ``LSTM(512, activation='relu', recurrent_dropout=0.3)`` model the loss turns to NaN within 7-10
 steps; a relu LSTM that blows up in 1 run of 3 without recurrent dropout blows up in 3 of 3 with
-it. Recurrent dropout also disables the fused cuDNN kernel (KRL101).
+it. Recurrent dropout also disables the fused cuDNN kernel: the message says so, and that KRL101
+is folded into this finding.
 
 ## Example
 ```python
