@@ -11,7 +11,8 @@ This is an ``info`` finding: it costs speed, not stability, and does not fail a 
 
 One finding per cause: when ``activation``, ``recurrent_activation`` or ``recurrent_dropout`` is
 already reported on the layer by KRL001, KRL002 or KRL003, that finding says the setting also
-disables the fused kernel and KRL101 names only the other causes (``unroll=True``,
+disables the fused kernel (this part of KRL101 is folded into it) and KRL101 names only the other
+causes (``unroll=True``,
 ``use_bias=False``, ``reset_after=False``, a bounded activation other than tanh), or is not
 reported at all. With ``--ignore KRL001`` (or a ``# noqa: KRL001``) KRL101 names the activation
 again. A layer with ``use_cudnn=True`` gets KRL102 instead.
