@@ -13,8 +13,9 @@ neither is an ``Embedding``: a trainable lookup table of small vectors, the inpu
 text model.
 
 One finding per cause: when the producer is a recurrent layer with its own KRL001 (a relu LSTM
-feeding another LSTM), the same edit fixes both, so that KRL001 names the layers its output feeds
-and KRL004 is not reported on its own (unless KRL001 is not selected or is suppressed there).
+feeding another LSTM), the same edit fixes both, so KRL004 is folded into that KRL001, which names
+the layers its output feeds; KRL004 is not reported on its own (unless KRL001 is not selected or
+is suppressed there).
 
 ## Why is this bad?
 The input enters every gate at every step through ``x W``. An unbounded producer can hand the
