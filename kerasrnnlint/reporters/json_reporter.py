@@ -1,6 +1,8 @@
-"""The JSON reporter: an array of ``Finding.to_json()`` objects (the schema is in the README).
+"""The JSON reporter: an array of ``Finding.to_json()`` objects (the schema is in the README),
+each with the findings folded into it under ``related``.
 
-Inputs that could not be linted are not findings; the command line prints them to stderr.
+Inputs that could not be linted and notes are not findings: the command line prints them to
+stderr, so that stdout is a pure JSON array.
 """
 
 from __future__ import annotations
