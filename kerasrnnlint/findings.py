@@ -84,6 +84,12 @@ class Related:
     location: Location
     message: str
 
+    @property
+    def text(self) -> str:
+        """How a tool shows it (SARIF relatedLocations, LSP relatedInformation): the message,
+        after the folded finding's code."""
+        return f"{self.code}: {self.message}" if self.code else self.message
+
     def to_json(self) -> dict[str, Any]:
         span = self.location.span
         data: dict[str, Any] = {

@@ -235,8 +235,7 @@ def related_locations(finding: Finding, cwd: Path | None) -> list[dict[str, Any]
     for number, entry in enumerate(finding.related, start=1):
         related = location(entry.location, cwd)
         related["id"] = number
-        text = f"{entry.code}: {entry.message}" if entry.code else entry.message
-        related["message"] = {"text": text}
+        related["message"] = {"text": entry.text}
         out.append(related)
     return out
 
