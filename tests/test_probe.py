@@ -262,7 +262,7 @@ def test_probe_command_text_and_json(tmp_path: Path, cache_home: Path, stress: o
     path.write_text(SOURCE)
     text = probe_cli(f"{path}:5", cache=cache_home)
     assert text.returncode == 1, text.stderr[-2000:]
-    assert "KRL001 [-] [high]" in text.stdout
+    assert "KRL001 [high]" in text.stdout
     assert "probe (stress, cpu): confirmed at step" in text.stdout
     assert "fix verified: with activation='tanh'" in text.stdout
     # Cached results: the lint process itself never imported TensorFlow.
