@@ -133,8 +133,9 @@ PACKAGES: tuple[Package, ...] = (
         "0.41.4",
         True,
         sdist=True,
-        include=("ktrain/text/",),
-        why="text classifiers with GRU/LSTM (the rest: vision, tabular, graph)",
+        include=("ktrain/text/", "ktrain/imports.py"),
+        why="text classifiers with GRU/LSTM (the rest: vision, tabular, graph); imports.py is "
+        "where ktrain.text's star import gets keras from",
     ),
     Package(
         "tf2onnx",
@@ -146,6 +147,7 @@ PACKAGES: tuple[Package, ...] = (
             "tests/test_lstm.py",
             "tests/test_gru.py",
             "tests/test_stacked_lstm.py",
+            "tests/common.py",
             "tf2onnx/rewriter/",
         ),
         why="Keras application models (seq2seq, LSTM-CRF...) converted in its tests, and "
