@@ -37,6 +37,10 @@ DEFAULT_ROOT = HERE / "corpus" / "real"
 DEFAULT_CACHE = HERE / "corpus" / "pypi"
 MANIFEST_NAME = "real-manifest.json"  # beside the root, not in it: no linter walks into it
 
+# A real module of about 800 lines for the language server's benchmark (relative to the root):
+# 787 lines, 16 recurrent cells (SimpleRNNCell inside keras.layers.RNN and LMU cells), findings.
+LSP_MODULE = "keras-lmu-0.9.0/keras_lmu/tests/test_layers.py"
+
 # A file "mentions Keras" when this occurs in its bytes (prose, imports, attribute chains).
 KERAS_WORD = re.compile(rb"keras", re.IGNORECASE)
 
@@ -200,17 +204,24 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def archive_name_version(filename: str) -> tuple[str, str] | None:
+    """(normalized name, version) of a wheel or sdist file name, None for anything else."""
+    if filename.endswith(".whl"):
+        parts = filename[: -len(".whl")].split("-")
+        return (normalized(parts[0]), parts[1]) if len(parts) >= 5 else None
+    for ending in (".tar.gz", ".zip"):
+        if filename.endswith(ending):
+            name, _, version = filename[: -len(ending)].rpartition("-")
+            return (normalized(name), version) if name else None
+    return None
+
+
 def find_archive(cache: Path, package: Package) -> Path | None:
     """The cached wheel or sdist of exactly this version, if there is one."""
-    prefix = normalized(package.key)
+    wanted = (normalized(package.name), package.version)
     for path in sorted(cache.iterdir()) if cache.is_dir() else ():
-        stem = path.name
-        for ending in (".whl", ".tar.gz", ".zip"):
-            if stem.endswith(ending):
-                # name-version-... (wheel) or name-version.tar.gz (sdist), spelled either way
-                head = normalized(stem[: -len(ending)])
-                if head == prefix or head.startswith(prefix + "-"):
-                    return path
+        if archive_name_version(path.name) == wanted:
+            return path
     return None
 
 
@@ -412,6 +423,7 @@ def main() -> None:
     if not args.quiet:
         print(render(entries))
         print(f"corpus: {root}; manifest: {root.parent / MANIFEST_NAME}")
+        print(f"~800-line module for the language server benchmark: {root / LSP_MODULE}")
 
 
 if __name__ == "__main__":
