@@ -1,11 +1,12 @@
 """Benchmark: kerasrnnlint against flake8 on the same corpus, in the same run.
 
-``python bench/bench_flake8.py [--files N] [--repeat R]`` builds the corpus (``bench/corpus/``,
-see ``corpus_gen.py``), then runs both tools as subprocesses, each ``R`` times (default 3), and
-prints for each the best wall time, the CPU time (user + system, children included) of that run,
-the peak resident memory of its largest process (``ru_maxrss`` of the children), the wall-time
-ratio kerasrnnlint / flake8, and the one-file cold start of each tool (best of 5) next to a bare
-``python -c pass``. Both tools run with their default parallelism, output to /dev/null.
+``python bench/bench_flake8.py [--files N] [--repeat R]`` builds the corpus
+(``bench/corpus/synthetic/``, see ``corpus_gen.py``), then runs both tools as subprocesses, each
+``R`` times (default 3), and prints for each the best wall time, the CPU time (user + system,
+children included) of that run, the peak resident memory of its largest process (``ru_maxrss`` of
+the children), the wall-time ratio kerasrnnlint / flake8, and the one-file cold start of each tool
+(best of 5) next to a bare ``python -c pass``. Both tools run with their default parallelism,
+output to /dev/null.
 
 Targets (issue 2): ratio <= 0.2, kerasrnnlint cold start <= 0.25 s. A timing depends on the
 machine and its load: compare only numbers from one run of this script.
@@ -49,16 +50,24 @@ class Measurement:
     rc: int
 
 
-def measure(command: list[str], cwd: Path) -> Measurement:
+def measure(
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (0, 1),
+) -> Measurement:
+    """Run ``command`` once in a fresh measuring process; exit statuses other than ``ok`` stop
+    the benchmark (a tool that failed measured nothing)."""
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
     )
     data = json.loads(out.stdout)
-    if data["rc"] not in (0, 1):
+    if data["rc"] not in ok:
         raise SystemExit(f"{command[:3]} failed with {data['rc']}: {data['stderr']}")
     return Measurement(data["wall"], data["cpu"], data["maxrss_kb"] / 1024, data["rc"])
 
@@ -72,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--corpus", default=str(HERE / "corpus"))
+    parser.add_argument("--corpus", default=str(corpus_gen.DEFAULT_ROOT))
     parser.add_argument("--keep", action="store_true", help="reuse an existing corpus")
     args = parser.parse_args()
 

@@ -1,8 +1,9 @@
 """Build a deterministic corpus of ordinary Python for the benchmarks.
 
 ``python bench/corpus_gen.py [DIR] [--files N] [--seed S]`` writes N files (default 3000) under
-DIR (default ``bench/corpus/``, gitignored): mostly ordinary modules (utilities, data classes,
-services, tests, scripts of realistic size), about 15% modules that build Keras models in the
+DIR (default ``bench/corpus/synthetic/``, gitignored; ``real_corpus.py`` builds ``real/`` beside
+it): mostly ordinary modules (utilities, data classes, services, tests, scripts of realistic
+size), about 15% modules that build Keras models in the
 import and value styles the analyzer handles (issue 2), and a few that only look like Keras
 (``torch.nn.LSTM``). The same seed gives byte-identical files.
 """
@@ -15,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+DEFAULT_ROOT = Path(__file__).resolve().parent / "corpus" / "synthetic"
 KERAS_SHARE = 0.15
 LOOKALIKE_SHARE = 0.02
 
@@ -244,7 +246,7 @@ def build(root: Path, files: int = 3000, seed: int = 20240611) -> dict[str, int]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", nargs="?", default=str(Path(__file__).parent / "corpus"))
+    parser.add_argument("root", nargs="?", default=str(DEFAULT_ROOT))
     parser.add_argument("--files", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20240611)
     args = parser.parse_args()
