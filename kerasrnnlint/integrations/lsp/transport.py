@@ -64,6 +64,7 @@ class FrameReader:
         self.stream = stream
         self.max_bytes = max_bytes
         self.buffer = bytearray()
+        self.skip = 0  # bytes of an oversized body still to skip
 
     def _fill(self) -> bool:
         read1 = getattr(self.stream, "read1", None)
@@ -75,6 +76,9 @@ class FrameReader:
 
     def next(self) -> bytes | Dropped | None:
         """The next message body, a :class:`Dropped`, or None at the end of the stream."""
+        if self.skip:  # after the drop was reported, so that the client hears of it at once
+            self._discard(self.skip)
+            self.skip = 0
         while True:
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
@@ -91,7 +95,7 @@ class FrameReader:
                 return Dropped("a message without a valid Content-Length header")
             length = int(match.group(1))
             if length > self.max_bytes:
-                self._discard(length)
+                self.skip = length
                 return Dropped(
                     f"a message of {length} bytes, more than the {self.max_bytes} bytes accepted"
                 )
