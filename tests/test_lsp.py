@@ -47,9 +47,10 @@ async def wait_for(
     uri: str,
     ok: Callable[[Sequence[types.Diagnostic]], bool],
     what: str,
+    timeout: float = TIMEOUT,
 ) -> Sequence[types.Diagnostic]:
     """Wait until the diagnostics published for ``uri`` satisfy ``ok``."""
-    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         got = client.diagnostics.get(uri)
         if got is not None and ok(got):
