@@ -122,14 +122,28 @@ class Computed:
     config_changed: bool
 
 
-def compute(target: Target, configs: ConfigCache, codec: PositionCodec) -> Computed:
+def compute(
+    target: Target,
+    configs: ConfigCache,
+    codec: PositionCodec,
+    wanted: Callable[[], bool] = lambda: True,
+) -> Computed | None:
+    """Lint a target (None when it is no longer ``wanted`` by the time a thread takes it up:
+    edited again or closed while it waited)."""
+    if not wanted():
+        return None
     settings, error, changed = configs.settings_for(Path(target.path))
-    if target.notebook:
-        cells = [(p.cell or 0, p.text) for p in target.parts]
-        result = lint_cells(cells, target.path, settings)
-    else:
-        result = lint_document(target.parts[0].text, target.path, settings)
-    return Computed(result, build_views(target, result, codec), error, changed)
+    try:
+        if target.notebook:
+            cells = [(p.cell or 0, p.text) for p in target.parts]
+            result = lint_cells(cells, target.path, settings)
+        else:
+            result = lint_document(target.parts[0].text, target.path, settings)
+        views = build_views(target, result, codec)
+    except Exception as exc:  # a bug: say so in the log and keep serving
+        result = internal_error(target.path, exc)
+        views = build_views(target, FileResult(path=target.path), codec)
+    return Computed(result, views, error, changed)
 
 
 def build_views(target: Target, result: FileResult, codec: PositionCodec) -> dict[str, View]:
@@ -396,9 +410,17 @@ class KerasRnnLintServer(LanguageServer):
         return future
 
     async def lint(self, target: Target) -> Snapshot | None:
+        inflight = self.state.inflight
+
+        def wanted() -> bool:  # called in the lint thread; reads one dict entry
+            entry = inflight.get(target.key)
+            return entry is not None and entry[0] is target
+
         computed = await self.lints.submit(
-            compute, target, self.state.configs, self.workspace.position_codec
+            compute, target, self.state.configs, self.workspace.position_codec, wanted
         )
+        if computed is None:
+            return None
         if computed.config_error:
             self.show_config_error(computed.config_error)
         if computed.config_changed:
