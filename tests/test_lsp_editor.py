@@ -377,6 +377,7 @@ async def test_a_large_lint_does_not_hold_up_hover_and_closing_frees_it(
     open_doc(client, small, ONE_LINE)
     got = await wait_for(client, small, lambda d: "KRL001" in codes(d), "the small document")
     assert await hover_at(client, small, 2, got[0].range.start.character + 1)
+    assert await code_actions(client, small, got[0].range, [got[0]])
     assert await hover_at(client, big, 3, 4) is None  # answered from no results yet
     assert big not in client.diagnostics, "the small document waited for the large one"
 

@@ -176,15 +176,25 @@ class Worker:
     the process alive after ``exit``)."""
 
     def __init__(self, name: str, threads: int) -> None:
-        self.jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Any, Any]] = (
-            queue.SimpleQueue()
-        )
+        self.threads = threads
+        self.jobs: queue.SimpleQueue[
+            tuple[Callable[..., Any], tuple[Any, ...], Any, Any] | None
+        ] = queue.SimpleQueue()
         for n in range(threads):
             threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True).start()
 
+    def stop(self) -> None:
+        """Let the threads end once the jobs already submitted are done."""
+        for _ in range(self.threads):
+            self.jobs.put(None)
+
     def _run(self) -> None:
         while True:
-            function, args, future, loop = self.jobs.get()
+            job = self.jobs.get()
+            if job is None:
+                return
+            function, args, future, loop = job
+            del job
             try:
                 result = function(*args)
             except BaseException as exc:  # handed to the awaiting coroutine
@@ -194,7 +204,7 @@ class Worker:
                 del result
             with contextlib.suppress(RuntimeError):  # the loop is closed: the server exits
                 loop.call_soon_threadsafe(outcome[0], future, outcome[1])
-            del function, args, future, outcome  # do not keep the last job's memory alive
+            del function, args, future, loop, outcome  # keep no finished job's memory alive
 
     def submit(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
@@ -278,7 +288,10 @@ class KerasRnnLintServer(LanguageServer):
         )
         self.state = State(debounce=debounce)
         self.lints = Worker("lint", LINT_THREADS)
-        self.fixer = Worker("fix", 1)
+        # Quick-fix edits parse the document: one thread per document, so that a large
+        # document's edit never holds up another document's actions.
+        self.fixers: dict[str, Worker] = {}
+        self.fix_lock = threading.Lock()
 
     # -- what the client supports -----------------------------------------------------------------
 
@@ -488,7 +501,7 @@ class KerasRnnLintServer(LanguageServer):
         if snapshot is not None:
             uris |= set(snapshot.views)
         for uri in uris | {key}:
-            self.state.fix_cache.pop(uri, None)
+            self.drop_fixes(uri)
         del snapshot
         trim_memory()
 
@@ -572,7 +585,10 @@ class KerasRnnLintServer(LanguageServer):
         if not (chosen and want_quick) and not (want_all and _any_safe_fix(view.findings)):
             return []
         codec = self.workspace.position_codec
-        return await self.fixer.submit(
+        fixer = self.fixers.get(doc_key(uri))
+        if fixer is None:
+            fixer = self.fixers[doc_key(uri)] = Worker("fix", 1)
+        return await fixer.submit(
             self.build_actions, view, chosen if want_quick else [], want_all, codec
         )
 
@@ -635,18 +651,30 @@ class KerasRnnLintServer(LanguageServer):
         """A libcst edit of the view's text, remembered until the text changes (editors ask for
         code actions at every cursor move)."""
         doc = doc_key(view.uri)
-        text, cache = self.state.fix_cache.get(doc, (None, {}))
-        if text != view.text:
-            cache = {}
-            self.state.fix_cache[doc] = (view.text, cache)
-            while len(self.state.fix_cache) > MAX_FIX_CACHE:
-                self.state.fix_cache.pop(next(iter(self.state.fix_cache)))
-        if key not in cache:
-            try:
-                cache[key] = fixes.fix_source(view.text, findings, unsafe=unsafe)
-            except fixes.FixError:
-                cache[key] = None
-        return cache[key]
+        with self.fix_lock:
+            text, cache = self.state.fix_cache.get(doc, (None, {}))
+            if text != view.text:
+                cache = {}
+                self.state.fix_cache[doc] = (view.text, cache)
+                while len(self.state.fix_cache) > MAX_FIX_CACHE:
+                    self.state.fix_cache.pop(next(iter(self.state.fix_cache)))
+            if key in cache:
+                return cache[key]
+        try:
+            edited: fixes.SourceFix | None = fixes.fix_source(view.text, findings, unsafe=unsafe)
+        except fixes.FixError:
+            edited = None
+        with self.fix_lock:
+            cache[key] = edited
+        return edited
+
+    def drop_fixes(self, key: str) -> None:
+        """Forget a closed document's edits and end its fix thread."""
+        with self.fix_lock:
+            self.state.fix_cache.pop(key, None)
+        fixer = self.fixers.pop(key, None)
+        if fixer is not None:
+            fixer.stop()
 
 
 def _any_safe_fix(findings: Iterable[Finding]) -> bool:
@@ -734,7 +762,7 @@ def build_server(debounce: float = DEBOUNCE_S) -> KerasRnnLintServer:
         if structure is not None and structure.did_close:
             gone = [doc.uri for doc in structure.did_close]
             for uri in gone:
-                ls.state.fix_cache.pop(doc_key(uri), None)
+                ls.drop_fixes(doc_key(uri))
             ls.clear(gone)
         ls.schedule(params.notebook_document.uri, ls.state.debounce)
 
