@@ -28,9 +28,10 @@ from typing import Any, BinaryIO
 
 import cattrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol, lsp_method
-from pygls.protocol.json_rpc import JsonRPCRequestMessage
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,12 @@ def _problem(exc: Exception) -> str:
     """A one-line description of why params did not match their type."""
     if isinstance(exc, cattrs.ClassValidationError):
         try:
-            return "; ".join(cattrs.transform_error(exc, path="params")[:3])
+            problems = cattrs.transform_error(exc, path="$")[:3]
+            # The attribute names of lsprotocol's classes, as the client wrote them (camelCase).
+            return "; ".join(
+                re.sub(r"_([a-z])", lambda m: m.group(1).upper(), p).replace("@ $.", "@ ")
+                for p in problems
+            )
         except Exception:  # the error has an unusual shape: say what we can
             pass
     return str(exc) or type(exc).__name__
@@ -200,13 +206,31 @@ def dispatch(protocol: Protocol, body: bytes) -> None:
         except Exception as exc:
             protocol.send_error(msg_id, INVALID_PARAMS, f"{method}: {_problem(exc)}")
             return
+    elif isinstance(method, str):
+        notification_type = protocol.get_message_type(method) or JsonRPCNotification
+        try:
+            message = protocol.converter().structure(data, notification_type)
+        except Exception as exc:  # a notification cannot be answered: log it and go on
+            log.warning("ignored an invalid %s notification: %s", method, _problem(exc))
+            return
     else:
         try:
             message = protocol.structure_message(data)
-        except Exception as exc:  # a notification cannot be answered: log it and go on
-            log.warning("ignored an invalid %s message: %s", method or "response", exc)
+        except Exception as exc:
+            log.warning("ignored an invalid response: %s", exc)
             return
     protocol.handle_message(message)
+
+
+class _ExpectedErrors(logging.Filter):
+    """pygls logs a traceback for every error a handler raises, the InvalidParams answers too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, JsonRpcInvalidParams)
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedErrors())
 
 
 def serve(protocol: Protocol, stdin: BinaryIO, stdout: BinaryIO) -> int:
