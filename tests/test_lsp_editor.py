@@ -393,3 +393,27 @@ async def test_a_large_lint_does_not_hold_up_hover_and_closing_frees_it(
     while rss_kb(pid) > loaded - 50_000 and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.1)
     assert rss_kb(pid) <= loaded - 50_000, (loaded, rss_kb(pid))
+
+
+@pytest.mark.asyncio
+async def test_positions_and_edits_in_a_file_with_lone_cr_line_endings(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "classic_mac.py").as_uri()
+    # (No final line ending: the libcst edit itself drops a final lone CR, which the autofix
+    # owns; here the server's positions are checked.)
+    text = ONE_LINE.replace("\n", "\r").rstrip("\r")
+    lines = text.split("\r")
+    open_doc(client, uri, text)
+    got = await wait_for(client, uri, lambda d: "KRL001" in codes(d), "KRL001")
+    (relu,) = [d for d in got if d.code == "KRL001"]
+    assert relu.range.start == types.Position(line=2, character=lines[2].index('"relu"'))
+    actions = await code_actions(client, uri, relu.range, [relu])
+    (fix,) = [a for a in actions if a.title.startswith("Fix KRL001")]
+    (edit,) = edits_of(fix, uri)
+
+    def offset(position: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: position.line]) + position.character
+
+    fixed = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    assert fixed == text.replace('"relu"', '"tanh"')
