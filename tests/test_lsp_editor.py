@@ -149,6 +149,18 @@ async def test_actions_only_for_the_asked_diagnostics_and_the_fix_is_preferred(
     # A cursor on the line with no diagnostic in the context: nothing to offer.
     assert await code_actions(client, uri, whole_line(2), []) == []
 
+    # Neovim 0.7 sends back ranges it recomputed in bytes: the same code and message on the same
+    # line is still that diagnostic.
+    shifted = types.Range(
+        types.Position(2, relu.range.start.character + 7),
+        types.Position(2, relu.range.end.character + 7),
+    )
+    recomputed = types.Diagnostic(range=shifted, message=relu.message, code="KRL001")
+    again = await code_actions(client, uri, whole_line(2), [recomputed])
+    assert [a.title for a in again] == titles
+    other = types.Diagnostic(range=shifted, message="something else", code="KRL001")
+    assert await code_actions(client, uri, whole_line(2), [other]) == []
+
 
 @pytest.mark.asyncio
 async def test_fix_all_applies_every_safe_fix(client: LanguageClient, tmp_path: Path) -> None:

@@ -109,13 +109,16 @@ def diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) -> 
 
 
 def same_diagnostic(sent: types.Diagnostic, ours: types.Diagnostic) -> bool:
-    """Whether a diagnostic the client sent back (a code action's context) is one of ours."""
-    return (
-        sent.source in (None, SOURCE)
-        and str(sent.code) == ours.code
-        and key(sent.range.start) == key(ours.range.start)
-        and key(sent.range.end) == key(ours.range.end)
-    )
+    """Whether a diagnostic the client sent back (a code action's context) is one of ours: the
+    same code and range, or the same code and message on the same line (some clients, Neovim 0.7
+    among them, send back a range they recomputed in their own column units)."""
+    if sent.source not in (None, SOURCE) or str(sent.code) != ours.code:
+        return False
+    if key(sent.range.start) == key(ours.range.start) and key(sent.range.end) == key(
+        ours.range.end
+    ):
+        return True
+    return sent.range.start.line == ours.range.start.line and sent.message == ours.message
 
 
 def hover_text(finding: Finding) -> str:
