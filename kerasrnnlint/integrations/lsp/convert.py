@@ -34,6 +34,12 @@ def split_lines(text: str) -> list[str]:
     return _LINES.findall(text)
 
 
+def count_lines(text: str) -> int:
+    """``len(split_lines(text))``, without building the list."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
 # --------------------------------------------------------------------------------------------------
 # Rule documentation links. MERGE POINT: the one place ``codeDescription.href`` (and the hover's
 # documentation link) is set; return ``rule_url(code)`` once the rule pages exist.

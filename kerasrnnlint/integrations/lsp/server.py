@@ -372,8 +372,9 @@ class KerasRnnLintServer(LanguageServer):
                 uris.append(doc.uri)
         return uris
 
-    def current_view(self, uri: str) -> tuple[View | None, Sequence[str] | None]:
-        """The latest results for ``uri`` if they are for its current text, and its lines now."""
+    def current_view(self, uri: str) -> tuple[View | None, int | None]:
+        """The latest results for ``uri`` if they are for its current text, and its number of
+        lines now (None: no such document)."""
         doc = self.workspace.text_documents.get(doc_key(uri))
         if doc is None:
             return None, None
@@ -381,8 +382,8 @@ class KerasRnnLintServer(LanguageServer):
         snapshot = self.state.snapshots.get(target.key) if target else None
         view = snapshot.views.get(doc_key(uri)) if snapshot else None
         if view is None or view.text != doc.source:
-            return None, split_lines(doc.source)
-        return view, view.lines
+            return None, convert.count_lines(doc.source)
+        return view, len(view.lines)
 
     # -- scheduling -------------------------------------------------------------------------------
 
@@ -681,16 +682,16 @@ def _any_safe_fix(findings: Iterable[Finding]) -> bool:
     return any(fixes.why_not_applicable(f, unsafe=False) is None for f in findings)
 
 
-def check_position(position: types.Position, lines: Sequence[str], what: str) -> None:
+def check_position(position: types.Position, lines: int, what: str) -> None:
     """InvalidParams for a position past the end of the document (a line may be one past the
     last, where a final newline ends; a character past the end of its line means its end)."""
-    if position.line > len(lines):
+    if position.line > lines:
         raise JsonRpcInvalidParams(
-            f"{what}: line {position.line} is past the end of the document ({len(lines)} lines)"
+            f"{what}: line {position.line} is past the end of the document ({lines} lines)"
         )
 
 
-def check_range(r: types.Range, lines: Sequence[str]) -> None:
+def check_range(r: types.Range, lines: int) -> None:
     check_position(r.start, lines, "range.start")
     check_position(r.end, lines, "range.end")
     if convert.key(r.end) < convert.key(r.start):
