@@ -284,8 +284,15 @@ async def test_pull_diagnostics_for_clients_that_ask(
     unchanged = await pull(report.result_id)
     assert isinstance(unchanged, types.RelatedUnchangedDocumentDiagnosticReport)
 
+    # The configuration changes on disk, the text does not: the next pull sees it.
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.kerasrnnlint]\nignore = ["KRL101"]\n', encoding="utf-8")
+    configured = await pull(report.result_id)
+    assert isinstance(configured, types.RelatedFullDocumentDiagnosticReport)
+    assert {str(d.code) for d in configured.items} == {"KRL001"}
+
     change_doc(client, uri, 2, ONE_LINE.replace('"relu"', '"tanh"'))
-    after = await pull(report.result_id)
+    after = await pull(configured.result_id)
     assert isinstance(after, types.RelatedFullDocumentDiagnosticReport)
     assert "KRL001" not in {str(d.code) for d in after.items}
     assert uri not in client.diagnostics
