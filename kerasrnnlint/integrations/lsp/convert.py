@@ -101,7 +101,10 @@ def display_order(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=order)
 
 
-def diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) -> types.Diagnostic:
+def diagnostic(
+    finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec
+) -> types.Diagnostic:
+    """The diagnostic of a finding in the document ``uri`` (``lines``: its text)."""
     href = rule_href(finding.code)
     return types.Diagnostic(
         range=to_range(finding_span(finding), lines, codec),
@@ -110,8 +113,18 @@ def diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) -> 
         code=finding.code,
         code_description=types.CodeDescription(href=href) if href else None,
         source=SOURCE,
+        related_information=related_information(finding, uri, lines, codec),
         data={"name": finding.name, "severity": str(finding.severity)},
     )
+
+
+def related_information(
+    finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec
+) -> list[types.DiagnosticRelatedInformation] | None:
+    """MERGE POINT: the places a finding folds in or points at (``Finding.related``), as
+    ``relatedInformation`` (each a location in ``uri`` at ``to_range(span, lines, codec)`` and
+    its message). None until ``Finding.related`` carries structured entries."""
+    return None
 
 
 def same_diagnostic(sent: types.Diagnostic, ours: types.Diagnostic) -> bool:

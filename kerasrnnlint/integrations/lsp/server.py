@@ -161,7 +161,7 @@ def build_views(target: Target, result: FileResult, codec: PositionCodec) -> dic
             text=part.text,
             lines=lines,
             findings=ordered,
-            diagnostics=tuple(convert.diagnostic(f, lines, codec) for f in ordered),
+            diagnostics=tuple(convert.diagnostic(f, part.uri, lines, codec) for f in ordered),
         )
     return views
 
