@@ -513,9 +513,20 @@ def probe_command(argv: Sequence[str]) -> int:
     return probe_main(list(argv))
 
 
-def server_command(argv: Sequence[str]) -> int:
-    from kerasrnnlint.integrations.lsp import main as server_main
+SERVER_INSTALL_HINT = "pip install 'pygls>=2'"
 
+
+def server_command(argv: Sequence[str]) -> int:
+    try:
+        from kerasrnnlint.integrations.lsp import main as server_main
+    except ImportError as exc:  # the ``lsp`` extra (pygls 2, lsprotocol) is not installed
+        if not (exc.name or "").startswith(("pygls", "lsprotocol", "cattrs")):
+            raise
+        eprint(
+            f"{PROG} server: error: the language server needs pygls 2 or newer, which is not "
+            f"installed: {SERVER_INSTALL_HINT} (or the lsp extra: pip install 'kerasrnnlint[lsp]')"
+        )
+        return EXIT_ERROR
     return server_main(list(argv))
 
 

@@ -47,9 +47,10 @@ async def wait_for(
     uri: str,
     ok: Callable[[Sequence[types.Diagnostic]], bool],
     what: str,
+    timeout: float = TIMEOUT,
 ) -> Sequence[types.Diagnostic]:
     """Wait until the diagnostics published for ``uri`` satisfy ``ok``."""
-    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         got = client.diagnostics.get(uri)
         if got is not None and ok(got):
@@ -133,8 +134,6 @@ async def test_diagnostics_follow_the_buffer_not_the_disk(
     assert first.source == "kerasrnnlint"
     assert first.range.start == types.Position(line=4, character=15)  # the "relu" value
     assert first.range.end == types.Position(line=4, character=21)
-    assert first.code_description is not None
-    assert first.code_description.href.endswith("/krl001_unbounded_activation.py")
     selu = [d for d in diagnostics if d.code == "KRL001" and d.range.start.line == 7]
     assert [d.severity for d in selu] == [types.DiagnosticSeverity.Warning]  # medium
     # The relu layer's KRL101 (info, a Hint) is folded into its KRL001 (one finding per cause).
