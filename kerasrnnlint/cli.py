@@ -104,6 +104,12 @@ def check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--recurrent-dropout-max-lr", metavar="LR")
     sel.add_argument("--config", metavar="PATH", help="a pyproject.toml to read settings from")
     sel.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    sel.add_argument(
+        "--project-root",
+        metavar="DIR",
+        help="reports name files relative to DIR (default: the git top level, else the "
+        "configuration's directory)",
+    )
     sel.add_argument("--stdin-filename", metavar="PATH", help="name of the file read from stdin")
     sel.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: CPUs)")
 
@@ -207,7 +213,12 @@ def run_fixes(
     """Apply (or, with ``--diff``, only compute) the fixes; the re-linted results and the diff."""
     from kerasrnnlint.fixes import FixOptions, apply_fixes
 
-    options = FixOptions(unsafe=args.unsafe_fixes, diff_only=args.diff, add_noqa=args.add_noqa)
+    options = FixOptions(
+        unsafe=args.unsafe_fixes,
+        diff_only=args.diff,
+        add_noqa=args.add_noqa,
+        root=report_root(args, settings),
+    )
     outcome = apply_fixes(results, settings, options)
     for message in outcome.messages:
         eprint(f"{PROG}: {message}")
@@ -310,7 +321,22 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
-def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str, str]) -> None:
+def report_root(args: argparse.Namespace, settings: Settings) -> str:
+    """The directory reports name files from (:mod:`kerasrnnlint.roots`)."""
+    from kerasrnnlint.roots import project_root
+
+    first = args.paths[0] if args.paths and args.paths[0] != "-" else None
+    if first is None:
+        first = args.stdin_filename or "."
+    return str(project_root(Path(first), settings.root, args.project_root))
+
+
+def emit(
+    args: argparse.Namespace,
+    results: list[FileResult],
+    sources: dict[str, str],
+    settings: Settings | None = None,
+) -> None:
     import io
 
     from kerasrnnlint import reporters
@@ -326,6 +352,8 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         quiet=args.quiet,
         show_source=not args.no_show_source,
         sources=sources,
+        project_root=report_root(args, settings) if settings is not None else None,
+        fail_on=settings.fail_on if settings is not None else reporters.ReportContext.fail_on,
     )
     # Inputs that could not be linted go to stderr unless the text report shows them.
     if not (text_format and not to_file and not args.quiet):
@@ -361,6 +389,8 @@ def check_command(argv: Sequence[str]) -> int:
         args.paths = ["-"]
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.project_root is not None and not os.path.isdir(args.project_root):
+        parser.error(f"--project-root {args.project_root}: not a directory")
     stdin = args.paths == ["-"]
     if stdin and (args.fix or args.diff or args.add_noqa):
         parser.error("--fix, --diff and --add-noqa need files on disk, not stdin")
@@ -389,7 +419,7 @@ def check_command(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
-    emit(args, results, sources)
+    emit(args, results, sources, settings)
     return exit_status(results, settings, args.exit_zero)
 
 

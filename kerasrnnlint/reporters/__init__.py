@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from kerasrnnlint.engine import FileResult
+from kerasrnnlint.findings import Severity
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class ReportContext:
     show_source: bool = True  # code frames in text output
     # Source text of inputs that are not on disk (stdin, editor buffers), by path, for code frames.
     sources: Mapping[str, str] = field(default_factory=dict)
+    # Machine-read reports name files relative to this directory (kerasrnnlint.roots; None: the
+    # working directory).
+    project_root: str | None = None
+    # --fail-on: JUnit makes findings at or above it failures, the rest passing cases.
+    fail_on: Severity = Severity.LOW
 
 
 Reporter = Callable[[Sequence[FileResult], ReportContext, TextIO], None]
