@@ -484,6 +484,9 @@ def explain_command(argv: Sequence[str]) -> int:
         eprint(f"{PROG} explain: error: unknown rule {args.rule!r}; known rules: {known}")
         return EXIT_ERROR
     print(inspect.cleandoc(rule.doc) if rule.doc else f"{rule.code} {rule.name}: {rule.summary}")
+    from kerasrnnlint.links import rule_url
+
+    print(f"\nDocumentation: {rule_url(rule.code)}")
     print("\n# Severity\n")
     print(severity_doc())
     return EXIT_OK

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasrnnlint.ir import ArgValue, Location, RecurrentLayer, Span
+from kerasrnnlint.links import rule_url
 
 
 class Severity(enum.IntEnum):
@@ -122,6 +123,7 @@ class Finding:
             "layer": self.layer,
             "fix": self.fix.to_json() if self.fix else None,
             "factors": [f.to_json() for f in self.factors],
+            "url": rule_url(self.code),
         }
         if self.location.layer_path:
             data["layer_path"] = list(self.location.layer_path)
