@@ -51,4 +51,11 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "junit": "junit",
+    "json-lines": "json_lines",
+    "gitlab": "gitlab",
+    "rdjson": "rdjson",
+    "pylint": "pylint",
+    "azure": "azure",
+    "concise": "concise",
+    "grouped": "grouped",
 }

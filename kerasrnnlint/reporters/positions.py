@@ -180,3 +180,29 @@ def _scopes(text: str) -> list[tuple[int, int, str]]:
 
     visit(tree, "")
     return found
+
+
+@dataclass
+class Lines:
+    """The text of a file's lines, for formats that count columns in UTF-8 bytes (reviewdog);
+    caches each file it reads."""
+
+    sources: Mapping[str, str] = field(default_factory=dict)
+    _lines: dict[str, list[str]] = field(default_factory=dict)
+
+    def line(self, path: str, number: int) -> str:
+        if path not in self._lines:
+            text = self.sources.get(path)
+            if text is None:
+                try:
+                    text = Path(path).read_bytes().decode("utf-8-sig", "replace")
+                except OSError:
+                    text = ""
+            self._lines[path] = _LINE_BREAK.split(text)
+        lines = self._lines[path]
+        return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+    def utf8_column(self, path: str, line: int, column: int) -> int:
+        """A 1-based code-point column as a 1-based UTF-8 byte column."""
+        text = self.line(path, line)
+        return len(text[: max(column, 1) - 1].encode("utf-8", "surrogatepass")) + 1
