@@ -559,3 +559,29 @@ def test_from_a_subdirectory_uris_are_rooted_at_the_repository(
         == "pkg/model.py"
     )
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == job.resolve().as_uri() + "/"
+
+
+@pytest.mark.parametrize(
+    "name", ["krl001_unbounded_activation.py", "classes_all.py", "context_optimizer.py"]
+)
+def test_fixes_from_the_call_alone_equal_fixes_of_the_whole_file(name: str) -> None:
+    # result_fix parses only the layer's call (the whole file once per finding is slow); on the
+    # fixtures it must give exactly the edit that fixing the whole file gives.
+    from kerasrnnlint.config import Settings
+    from kerasrnnlint.fixes import fix_source
+    from kerasrnnlint.reporters.sarif import replacement, result_fix
+    from kerasrnnlint.runner import lint_file
+
+    path = REPO / "fixtures" / name
+    text = path.read_text(encoding="utf-8")
+    findings = [f for f in lint_file(str(path), Settings()).findings if f.fix is not None]
+    assert findings
+    compared = 0
+    for finding in findings:
+        fix = result_fix(finding, text, {})
+        whole = fix_source(text, [finding], unsafe=True)
+        expected = replacement(text, whole.text) if whole.applied else None
+        got = fix["artifactChanges"][0]["replacements"][0] if fix else None
+        assert got == expected, (finding.code, finding.location)
+        compared += got is not None
+    assert compared

@@ -279,6 +279,25 @@ def replacement(old: str, new: str) -> dict[str, Any]:
     }
 
 
+def call_only(text: str, span: Span) -> str | None:
+    """``text`` with everything but the layer call at ``span`` blanked out, rows and columns kept:
+    the rows above become empty, the columns before the call are ``(`` and spaces (so its
+    indentation is inside brackets), and a ``)`` closes it. A fix edits only its layer's call, so
+    it is computed on this small text instead of parsing the whole file once per finding."""
+    lines = text.splitlines(keepends=True)
+    if not 1 <= span.line <= span.end_line <= len(lines):
+        return None
+    first, last = lines[span.line - 1], lines[span.end_line - 1]
+    if span.line == span.end_line:
+        call = first[span.column - 1 : span.end_column - 1]
+    else:
+        call = first[span.column - 1 :] + "".join(lines[span.line : span.end_line - 1])
+        call += last[: span.end_column - 1]
+    if span.column == 1:
+        return "\n" * (span.line - 1) + call + "\n"
+    return "\n" * (span.line - 1) + "(" + " " * (span.column - 2) + call + "\n)\n"
+
+
 def result_fix(
     finding: Finding, text: str | None, artifact: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -286,19 +305,28 @@ def result_fix(
     loc = finding.location
     if finding.fix is None or text is None or loc.layer_path or loc.cell is not None:
         return None
-    try:
-        from kerasrnnlint.fixes import fix_source
+    from kerasrnnlint.fixes import fix_source
 
-        outcome = fix_source(text, [finding], unsafe=True)
-    except Exception:  # a fix that cannot be computed leaves the result without one
-        return None
-    if not outcome.applied or outcome.text == text:
+    span = finding.subject.location.span if finding.subject is not None else None
+    small = call_only(text, span) if span is not None else None
+    edit = None
+    for candidate in (small, text):  # the whole file only when the call alone does not do
+        if candidate is None:
+            continue
+        try:
+            outcome = fix_source(candidate, [finding], unsafe=True)
+        except Exception:  # a fix that cannot be computed leaves the result without one
+            continue
+        if outcome.applied and outcome.text != candidate:
+            edit = replacement(candidate, outcome.text)
+            break
+        if not any("not found" in why for _, why in outcome.skipped):
+            break  # declined for a reason of its own: the whole file would decline it too
+    if edit is None:
         return None
     return {
         "description": {"text": finding.fix.title},
-        "artifactChanges": [
-            {"artifactLocation": artifact, "replacements": [replacement(text, outcome.text)]}
-        ],
+        "artifactChanges": [{"artifactLocation": artifact, "replacements": [edit]}],
         "properties": {"safe": finding.fix.safe},
     }
 
