@@ -14,8 +14,8 @@ A notebook finding points at the line of the ``.ipynb`` file that holds the flag
 the model file and puts the layer path in the message. Inputs that could not be linted come first,
 as ``::error`` lines (with ``line``/``col`` when the error names them); then the findings, most
 severe first, by path and position; then notes as ``::notice`` lines. GitHub shows only 10
-annotations of each type per step, so the last line is a ``::notice`` that sums the run up
-(``3 findings: 2 high, 1 medium in 2 files``).
+annotations of each type per step, so when there is anything to report the last line is a
+``::notice`` that sums the run up (``3 findings: 2 high, 1 medium in 2 files``).
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ def lines(results: Sequence[FileResult], root: str | None = None) -> list[str]:
         for note in result.notes:
             props = [("file", display_path(result.path, root)), ("title", "kerasrnnlint")]
             out.append(command("notice", props, f"{result.path}: {note}"))
-    out.append(command("notice", [("title", "kerasrnnlint")], summary(results)))
+    if any(r.findings or r.error for r in results):  # a clean run adds no annotation
+        out.append(command("notice", [("title", "kerasrnnlint")], summary(results)))
     return out
 
 
