@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import tomllib
 import yaml
 from packaging.requirements import Requirement
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from kerasrnnlint.links import REPOSITORY_URL, install_hint
 from kerasrnnlint.reporters import FORMATS
