@@ -207,3 +207,44 @@ def test_the_wheel_runs_in_a_fresh_virtual_environment(
     checkout = json.loads(run_cli(*flags, REPO / "fixtures", cwd=work).stdout)
     assert len(installed) > 20
     assert installed == checkout
+
+
+def test_the_sdist_runs_its_own_tests(dists: dict[str, Path], tmp_path: Path) -> None:
+    # What a distribution packager does: unpack the sdist, test it against its own sources.
+    with tarfile.open(dists["sdist"]) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(tmp_path, filter="data")
+        else:  # Python before 3.10.12 / 3.11.4
+            tar.extractall(tmp_path)  # our own archive
+    (unpacked,) = tmp_path.glob("kerasrnnlint-*")
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_rule_pages.py",
+            "tests/test_sarif.py",
+            "-k",
+            "codeql or stale or page",
+        ],
+        cwd=unpacked,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout and "error" not in proc.stdout.lower()
+    where = subprocess.run(
+        [sys.executable, "-c", "import kerasrnnlint; print(kerasrnnlint.__file__)"],
+        cwd=unpacked,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert Path(where.strip()).resolve().is_relative_to(unpacked.resolve())
