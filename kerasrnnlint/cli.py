@@ -106,6 +106,12 @@ def check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--recurrent-dropout-max-lr", metavar="LR")
     sel.add_argument("--config", metavar="PATH", help="a pyproject.toml to read settings from")
     sel.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    sel.add_argument(
+        "--project-root",
+        metavar="DIR",
+        help="reports name files relative to DIR (default: the git top level, else the "
+        "configuration's directory)",
+    )
     sel.add_argument("--stdin-filename", metavar="PATH", help="name of the file read from stdin")
     sel.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: CPUs)")
 
@@ -213,7 +219,12 @@ def run_fixes(
     the findings that were fixed."""
     from kerasrnnlint.fixes import FixOptions, apply_fixes
 
-    options = FixOptions(unsafe=args.unsafe_fixes, diff_only=args.diff, add_noqa=args.add_noqa)
+    options = FixOptions(
+        unsafe=args.unsafe_fixes,
+        diff_only=args.diff,
+        add_noqa=args.add_noqa,
+        root=report_root(args, settings),
+    )
     outcome = apply_fixes(results, settings, options)
     for message in outcome.messages:
         eprint(f"{PROG}: {message}")
@@ -327,11 +338,22 @@ def emit_diagnostics(results: Sequence[FileResult], quiet: bool) -> None:
                 eprint(f"{result.path}: note: {note}")
 
 
+def report_root(args: argparse.Namespace, settings: Settings) -> str:
+    """The directory reports name files from (:mod:`kerasrnnlint.roots`)."""
+    from kerasrnnlint.roots import project_root
+
+    first = args.paths[0] if args.paths and args.paths[0] != "-" else None
+    if first is None:
+        first = args.stdin_filename or "."
+    return str(project_root(Path(first), settings.root, args.project_root))
+
+
 def emit(
     args: argparse.Namespace,
     results: list[FileResult],
     sources: dict[str, str],
     fixed: tuple[Any, ...] | None = None,
+    settings: Settings | None = None,
 ) -> None:
     import io
 
@@ -351,6 +373,8 @@ def emit(
         unsafe_fixes=args.unsafe_fixes,
         show_fixes=args.show_fixes,
         fixed=fixed,
+        project_root=report_root(args, settings) if settings is not None else None,
+        fail_on=settings.fail_on if settings is not None else reporters.ReportContext.fail_on,
     )
     emit_diagnostics(results, quiet=args.quiet)
     reporter = reporters.get(args.output_format)
@@ -382,6 +406,8 @@ def check_command(argv: Sequence[str]) -> int:
         args.paths = ["-"]
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.project_root is not None and not os.path.isdir(args.project_root):
+        parser.error(f"--project-root {args.project_root}: not a directory")
     stdin = args.paths == ["-"]
     if stdin and (args.fix or args.diff or args.add_noqa):
         parser.error("--fix, --diff and --add-noqa need files on disk, not stdin")
@@ -413,7 +439,7 @@ def check_command(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
-    emit(args, results, sources, fixed)
+    emit(args, results, sources, fixed, settings)
     return exit_status(results, settings, args.exit_zero)
 
 
@@ -469,7 +495,9 @@ def rule_doc(rule: Any) -> str:
     if folds:
         items = (textwrap.fill(x, 100, initial_indent="- ", subsequent_indent="  ") for x in folds)
         text += "\n\n## One finding per cause\n\n" + "\n".join(items)
-    return text
+    from kerasrnnlint.links import rule_url
+
+    return f"{text}\n\nDocumentation: {rule_url(rule.code)}"
 
 
 def rule_command(argv: Sequence[str], verb: str = "rule") -> int:
@@ -482,9 +510,25 @@ def rule_command(argv: Sequence[str], verb: str = "rule") -> int:
     )
     parser.add_argument("rule", nargs="?", metavar="CODE|NAME|severity")
     parser.add_argument("--all", action="store_true", help="every rule's documentation")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: the rule pages of docs/rules/ (docs/generate_rule_pages.py writes them)",
+    )
     args = parser.parse_args(list(argv))
     if args.all == (args.rule is not None):
         parser.error("give one rule (CODE, NAME or severity) or --all")
+    if args.format == "markdown" and (args.rule or "").lower() != "severity":
+        from kerasrnnlint.rule_pages import page
+
+        chosen = list(ALL_RULES) if args.all else [lookup(args.rule)]
+        if None in chosen:
+            known = ", ".join(f"{r.code} ({r.name})" for r in ALL_RULES)
+            eprint(f"{PROG} {verb}: error: unknown rule {args.rule!r}; known rules: {known}")
+            return EXIT_ERROR
+        print("\n".join(page(rule) for rule in chosen if rule is not None), end="")
+        return EXIT_OK
     if args.all:
         print("\n\n".join(rule_doc(rule) for rule in ALL_RULES))
     elif args.rule.lower() == "severity":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasrnnlint.ir import ArgValue, Location, RecurrentLayer, Span
+from kerasrnnlint.links import rule_url
 
 
 class Severity(enum.IntEnum):
@@ -166,6 +167,7 @@ class Finding:
             "fix": self.fix.to_json() if self.fix else None,
             "factors": [f.to_json() for f in self.factors],
             "related": [r.to_json() for r in self.related],
+            "url": rule_url(self.code),
         }
         if self.location.layer_path:
             data["layer_path"] = list(self.location.layer_path)

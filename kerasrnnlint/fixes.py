@@ -44,6 +44,7 @@ class FixOptions:
     unsafe: bool = False  # also apply fixes that change what the model computes
     diff_only: bool = False  # print a unified diff, write nothing
     add_noqa: bool = False  # insert a suppression comment on every current finding instead
+    root: str | None = None  # --diff headers are a/… b/… relative to it (kerasrnnlint.roots)
 
 
 @dataclass(frozen=True)
@@ -565,9 +566,15 @@ def write_atomic(path: str, text: str, encoding: str) -> None:
         raise
 
 
-def unified_diff(path: str, old: str, new: str) -> str:
+def unified_diff(path: str, old: str, new: str, root: str | None = None) -> str:
+    """A unified diff with git's ``a/``/``b/`` headers relative to ``root`` (default: the working
+    directory), so ``git apply`` takes it from any directory of the repository."""
+    from kerasrnnlint.roots import rooted
+
+    rel = rooted(path, root)
+    before, after = (f"a/{rel}", f"b/{rel}") if rel is not None else (path, path)
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), path, path
+        old.splitlines(keepends=True), new.splitlines(keepends=True), before, after
     )
     out = []
     for line in lines:
@@ -639,7 +646,7 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
         return _Edited(result, messages=(*messages, why))
     done = tuple(applied)
     if options.diff_only:
-        diff = unified_diff(result.path, source.text, text)
+        diff = unified_diff(result.path, source.text, text, options.root)
         return _Edited(result, fixed, messages, diff=diff, applied=done)
     write_atomic(result.path, text, source.encoding)
     return _Edited(current, fixed, messages, written=True, applied=done)
@@ -692,7 +699,8 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
         return _Edited(result, messages=messages)
     if options.diff_only:
         diff = "".join(
-            unified_diff(f"{path}:cell {n}", cells[n].source, new) for n, new in sources.items()
+            unified_diff(f"{path}:cell {n}", cells[n].source, new, options.root)
+            for n, new in sources.items()
         )
         return _Edited(result, fixed, messages, diff=diff, applied=tuple(applied))
     notebook.write_cells(path, sources)

@@ -141,7 +141,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     path.write_text(RISKY, encoding="utf-8")
     before = path.stat().st_mtime_ns
     done = run_cli("--diff", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
-    assert "--- model.py\n+++ model.py\n" in done.stdout
+    assert "--- a/model.py\n+++ b/model.py\n" in done.stdout
     assert "-    activation='relu',  # tuned by hand\n" in done.stdout
     assert "+    activation='tanh',  # tuned by hand\n" in done.stdout
     assert path.read_text(encoding="utf-8") == RISKY
@@ -152,7 +152,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
 def test_diff_stdout_is_only_the_diff_so_git_apply_can_take_it(tmp_path: Path) -> None:
     (tmp_path / "model.py").write_text(RISKY, encoding="utf-8")
     done = run_cli("--diff", "--unsafe-fixes", "--isolated", "model.py", cwd=tmp_path)
-    assert done.stdout.startswith("--- model.py\n")
+    assert done.stdout.startswith("--- a/model.py\n")
     assert "KRL001 [" not in done.stdout and "Found" not in done.stdout
     assert done.returncode == 1
 

@@ -179,8 +179,10 @@ async def test_noqa_action_suppresses_the_finding(client: LanguageClient, tmp_pa
     diagnostic = krl001(await wait_for(client, uri, lambda d: "KRL001" in codes(d), "KRL001"))
 
     actions = await actions_at(client, uri, diagnostic)
-    (noqa,) = [a for a in actions if a.title == "Suppress with `# noqa: KRL001`"]
+    # The KRL101 folded into that KRL001 is suppressed with it: it would come back otherwise.
+    (noqa,) = [a for a in actions if a.title == "Suppress with `# noqa: KRL001, KRL101`"]
     suppressed = apply_edits(RISKY, edits_of(noqa, uri))
+    assert "model_layer = LSTM(  # noqa: KRL101\n" in suppressed  # where the KRL101 points
     assert '    activation="relu",  # tuned by hand  # noqa: KRL001\n' in suppressed
 
     change_doc(client, uri, 2, suppressed)
@@ -190,7 +192,37 @@ async def test_noqa_action_suppresses_the_finding(client: LanguageClient, tmp_pa
         lambda d: not any(x.code == "KRL001" and x.range.start.line == 4 for x in d),
         "KRL001 on line 5 to be suppressed",
     )
-    assert any(x.code == "KRL101" for x in remaining)  # only that code was suppressed
+    assert [(x.code, x.range.start.line) for x in remaining] == [("KRL001", 7)]  # the GRU's
+
+
+@pytest.mark.asyncio
+async def test_stacked_relu_layers_relate_the_folded_consumer_and_link_the_rule(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = (
+        "import keras\n"
+        "from keras import layers\n"
+        "\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(100, 8)),\n"
+        "    layers.LayerNormalization(),\n"
+        '    layers.LSTM(64, activation="relu", return_sequences=True),\n'
+        "    layers.GRU(32),\n"
+        "])\n"
+        'model.compile(optimizer="adam", loss="mse")\n'
+    )
+    uri = (tmp_path / "stacked.py").as_uri()
+    open_doc(client, uri, text)
+    diagnostics = await wait_for(client, uri, lambda d: "KRL001" in codes(d), "KRL001")
+    assert codes(diagnostics) == ["KRL001"]  # the GRU's KRL004 and the KRL101 are folded in
+    (root,) = diagnostics
+    assert root.code_description is not None
+    assert root.code_description.href.endswith("docs/rules/KRL001.md")
+    related = root.related_information or []
+    assert {r.message.split(":")[0] for r in related} == {"KRL004", "KRL101"}
+    (consumer,) = [r for r in related if r.message.startswith("KRL004")]
+    assert consumer.location.uri == uri
+    assert consumer.location.range.start.line == 7  # the GRU
 
 
 @pytest.mark.asyncio

@@ -332,7 +332,16 @@ def test_json_format_shows_the_cell(reports: dict[str, str]) -> None:
 def test_sarif_format_shows_the_cell(reports: dict[str, str]) -> None:
     results: list[dict[str, Any]] = json.loads(reports["sarif"])["runs"][0]["results"]
     regions = [r["locations"][0]["physicalLocation"]["region"] for r in results]
-    assert [(r["properties"]["cell"], r["startLine"]) for r in regions] == [(4, 4), (7, 1)]
+    rows = [r["properties"]["cellRegion"]["startLine"] for r in results]
+    assert [(r["properties"]["cell"], row) for r, row in zip(regions, rows, strict=True)] == [
+        (4, 4),
+        (7, 1),
+    ]
+    # The region itself is the line of the .ipynb file that holds the flagged code.
+    lines = TRAIN.read_text(encoding="utf-8").splitlines()
+    assert all(
+        "relu" in lines[r["startLine"] - 1] or "None" in lines[r["startLine"] - 1] for r in regions
+    )
 
 
 def test_github_format_shows_the_cell(reports: dict[str, str]) -> None:
@@ -345,4 +354,7 @@ def test_github_format_shows_the_cell(reports: dict[str, str]) -> None:
 def test_junit_format_shows_the_cell(reports: dict[str, str]) -> None:
     root = ET.fromstring(reports["junit"].encode("utf-8"))
     names = [case.get("name") for case in root.iter("testcase")]
-    assert names == ["KRL001 at cell 4:4:36", "KRL001 at cell 7:1:40"]
+    assert names == [
+        "KRL001 notebooks/train.ipynb::<module> LSTM #1",
+        "KRL001 notebooks/train.ipynb::<module> SimpleRNN #1",
+    ]

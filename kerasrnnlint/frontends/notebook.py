@@ -399,6 +399,61 @@ def value_spans(raw: str, wanted: set[JsonPath]) -> dict[JsonPath, tuple[int, in
     return found
 
 
+def _string_chars(raw: str, pos: int, out: list[tuple[int, int]]) -> int:
+    """Append where each character of the JSON string at ``raw[pos]`` (its opening quote) is
+    written, as ``(start, end)`` offsets; return the offset after the closing quote."""
+    pos += 1
+    while raw[pos] != '"':
+        start = pos
+        if raw[pos] == "\\":
+            if raw[pos + 1] == "u":
+                code = int(raw[pos + 2 : pos + 6], 16)
+                pos += 6
+                if 0xD800 <= code < 0xDC00 and raw[pos : pos + 2] == "\\u":
+                    low = int(raw[pos + 2 : pos + 6], 16)
+                    if 0xDC00 <= low < 0xE000:
+                        pos += 6  # a surrogate pair is one character
+            else:
+                pos += 2
+        else:
+            pos += 1
+        out.append((start, pos))
+    return pos + 1
+
+
+def source_chars(raw: str, notebook: Notebook) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Where each character of each code cell's source is written in the notebook's text ``raw``
+    (decoded, without a BOM): cell number -> ``(start, end)`` offsets in ``raw``, one pair per
+    character of ``Cell.source``. Reports use it to point at the line of the ``.ipynb`` file
+    that holds a row of a cell. A cell whose source cannot be found is left out."""
+    paths: dict[JsonPath, int] = {}
+    for cell in notebook.cells:
+        if cell.worksheet is None:
+            paths[("cells", cell.index, "source")] = cell.number
+        else:
+            paths[("worksheets", cell.worksheet, "cells", cell.index, "input")] = cell.number
+    try:
+        spans = value_spans(raw, set(paths))
+    except (ValueError, IndexError, RecursionError):
+        return {}
+    by_number = {cell.number: cell for cell in notebook.cells}
+    found: dict[int, tuple[tuple[int, int], ...]] = {}
+    for path, (start, end) in spans.items():
+        number = paths[path]
+        chars: list[tuple[int, int]] = []
+        try:
+            if raw[start] == '"':
+                _string_chars(raw, start, chars)
+            else:  # a list of strings
+                for match in _STRING.finditer(raw, start, end):
+                    _string_chars(raw, match.start(), chars)
+        except (ValueError, IndexError):
+            continue
+        if len(chars) == len(by_number[number].source):
+            found[number] = tuple(chars)
+    return found
+
+
 def _render(value: object, raw: str, start: int, indent: int | None) -> str:
     """``value`` as JSON written the way the file writes its values at ``start``."""
     text = json.dumps(value, indent=indent, ensure_ascii=raw.isascii())

@@ -22,6 +22,7 @@ from typing import Any
 
 from kerasrnnlint.frontends import model_config
 from kerasrnnlint.frontends.base import FrontendResult, InputError, MissingDependency
+from kerasrnnlint.links import install_hint
 
 MODEL_SUFFIXES: frozenset[str] = frozenset({".keras", ".h5", ".hdf5", ".json"})
 
@@ -152,7 +153,7 @@ def read_h5(path: Path) -> tuple[dict[str, Any], Any]:
         import h5py
     except ImportError:
         raise MissingDependency(
-            "reading .h5 model files needs h5py: pip install 'kerasrnnlint[h5]' "
+            f"reading .h5 model files needs h5py: {install_hint('h5')} "
             "(or save the model as .keras)"
         ) from None
     try:

@@ -26,11 +26,12 @@ from typing import IO, Any
 import kerasrnnlint
 from kerasrnnlint.findings import Fix
 from kerasrnnlint.ir import RecurrentLayer
+from kerasrnnlint.links import install_hint
 from kerasrnnlint.probe import ProbeOptions, ProbeResult, cache
 from kerasrnnlint.probe import spec as specs
 from kerasrnnlint.probe.trainer import describe_fix, to_result
 
-INSTALL_HINT = "pip install 'kerasrnnlint[probe]'"
+INSTALL_HINT = install_hint("probe")
 STARTUP_ALLOWANCE = 90.0  # seconds for the child to import TensorFlow, at most the total budget
 
 _INFO_SCRIPT = """

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.findings import Finding
+from kerasrnnlint.findings import Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ class ReportContext:
     unsafe_fixes: bool = False  # `[*]` also for unsafe fixes (they are applied)
     show_fixes: bool = False  # list what --fix did (or would do)
     fixed: tuple[Finding, ...] | None = None  # what --fix fixed (None: --fix did not run)
+    # Machine-read reports name files relative to this directory (kerasrnnlint.roots; None: the
+    # working directory).
+    project_root: str | None = None
+    # --fail-on: JUnit makes findings at or above it failures, the rest passing cases.
+    fail_on: Severity = Severity.LOW
 
 
 Reporter = Callable[[Sequence[FileResult], ReportContext, TextIO], None]
@@ -49,4 +54,11 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "junit": "junit",
+    "json-lines": "json_lines",
+    "gitlab": "gitlab",
+    "rdjson": "rdjson",
+    "pylint": "pylint",
+    "azure": "azure",
+    "concise": "concise",
+    "grouped": "grouped",
 }

@@ -1,12 +1,20 @@
 """``--output-format junit``: JUnit XML for CI systems that read test reports (GitLab, Jenkins...).
 
 ``<testsuites name="kerasrnnlint">`` holds one ``<testsuite>`` per linted file (``name`` = the
-path). In it, each finding is a ``<testcase>`` with one ``<failure>`` (``type`` = the rule code,
-``message`` = the message, text = location, severity and risk factors); most readers show only one
-failure per test case, so a finding is a test case of its own. A clean file has one passing test
-case named ``kerasrnnlint``; a file that could not be linted has one test case with an ``<error>``.
-The test case name carries the location (``KRL001 at 12:5``, ``KRL001 at cell 4:12:5``,
-``KRL001 at encoder › lstm_1``), so notebook cells and saved-model layers show in every reader.
+path relative to the repository root, :mod:`kerasrnnlint.roots`). In it, each finding is a
+``<testcase>`` (``classname`` and ``file`` = that path, ``line`` = its line in the file). A finding
+at or above ``--fail-on`` has one ``<failure>`` (``type`` = the rule code, ``message`` = the
+message, text = location, severity and risk factors); one below it is a passing test case with the
+same text in ``<system-out>``, so an ``info`` finding never shows as a red test on a run that
+exits 0. Most readers show only one failure per test case, so a finding is a test case of its own.
+A clean file has one passing test case named ``kerasrnnlint``; a file that could not be linted has
+one test case with an ``<error>``.
+
+Test case names are stable across edits: the rule, the file, the function or class around the
+layer (``Trainer.build``; ``<module>`` at top level; the layer path for saved models), the layer
+and an ordinal among identical names, e.g. ``KRL001 src/model.py::build LSTM #1``. No row or
+column: CI systems track a test by its name, and a finding keeps its identity when code above it
+moves.
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.findings import Finding
+from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.reporters import ReportContext
+from kerasrnnlint.reporters.positions import Positions, Scopes
+from kerasrnnlint.roots import display_path
 
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -50,57 +60,102 @@ def failure_text(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def testcase(parent: ET.Element, result: FileResult, finding: Finding) -> None:
-    attrs = {
-        "name": clean(f"{finding.code} at {where(finding)}"),
-        "classname": clean(result.path),
-        "file": clean(result.path),
-        "time": "0",
-    }
+def subject(finding: Finding, scopes: Scopes) -> str:
+    """``build LSTM``: the scope around the layer and the layer (its ``name=`` when given)."""
     loc = finding.location
-    if loc.span is not None and loc.cell is None and not loc.layer_path:
-        attrs["line"] = str(loc.span.line)
+    if loc.layer_path:
+        return "/".join(loc.layer_path)
+    layer = finding.subject
+    label = finding.layer
+    if layer is not None:
+        label = layer.display_name + (f" {layer.name!r}" if layer.name else "")
+    return f"{scopes.name(loc)} {label}"
+
+
+def case_names(findings: Sequence[Finding], path: str, scopes: Scopes) -> list[str]:
+    """Stable test case names (see the module docstring), in the order of ``findings``."""
+    seen: dict[str, int] = {}
+    names = []
+    for finding in findings:
+        base = f"{finding.code} {path}::{subject(finding, scopes)}"
+        seen[base] = seen.get(base, 0) + 1
+        names.append(f"{base} #{seen[base]}")
+    return names
+
+
+def testcase(
+    parent: ET.Element,
+    path: str,
+    finding: Finding,
+    name: str,
+    fail_on: Severity,
+    positions: Positions,
+) -> bool:
+    """Add the finding's test case; True when it is a failure."""
+    attrs = {"name": clean(name), "classname": clean(path), "file": clean(path), "time": "0"}
+    loc = finding.location
+    if loc.span is not None and not loc.layer_path:
+        attrs["line"] = str(positions.span(loc).line)
     case = ET.SubElement(parent, "testcase", attrs)
-    failure = ET.SubElement(
-        case,
-        "failure",
-        {"type": finding.code, "message": clean(f"[{finding.severity}] {finding.message}")},
-    )
-    failure.text = clean(failure_text(finding))
+    failing = finding.severity >= fail_on
+    if failing:
+        failure = ET.SubElement(
+            case,
+            "failure",
+            {"type": finding.code, "message": clean(f"[{finding.severity}] {finding.message}")},
+        )
+        failure.text = clean(failure_text(finding))
+    else:
+        ET.SubElement(case, "system-out").text = clean(failure_text(finding))
+    return failing
 
 
-def testsuite(result: FileResult) -> ET.Element:
-    failures = len(result.findings)
+def testsuite(
+    result: FileResult,
+    root: str | None = None,
+    fail_on: Severity = Severity.LOW,
+    positions: Positions | None = None,
+    scopes: Scopes | None = None,
+) -> ET.Element:
+    positions = positions if positions is not None else Positions()
+    scopes = scopes if scopes is not None else Scopes()
+    path = display_path(result.path, root)
     errors = 1 if result.error else 0
-    suite = ET.Element(
-        "testsuite",
+    suite = ET.Element("testsuite", {"name": clean(path)})
+    names = case_names(result.findings, path, scopes)
+    failures = sum(
+        testcase(suite, path, finding, name, fail_on, positions)
+        for finding, name in zip(result.findings, names, strict=True)
+    )
+    if result.error:
+        case = ET.SubElement(suite, "testcase", {"name": "kerasrnnlint", "classname": clean(path)})
+        error = ET.SubElement(case, "error", {"type": "InputError", "message": clean(result.error)})
+        error.text = clean(f"{result.path}: {result.error}")
+    elif not result.findings:
+        ET.SubElement(suite, "testcase", {"name": "kerasrnnlint", "classname": clean(path)})
+    if result.notes:
+        ET.SubElement(suite, "system-out").text = clean("\n".join(result.notes))
+    suite.attrib.update(
         {
-            "name": clean(result.path),
-            "tests": str(max(failures + errors, 1)),
+            "tests": str(max(len(result.findings) + errors, 1)),
             "failures": str(failures),
             "errors": str(errors),
             "skipped": "0",
             "time": "0",
-        },
+        }
     )
-    for finding in result.findings:
-        testcase(suite, result, finding)
-    if result.error:
-        case = ET.SubElement(
-            suite, "testcase", {"name": "kerasrnnlint", "classname": clean(result.path)}
-        )
-        error = ET.SubElement(case, "error", {"type": "InputError", "message": clean(result.error)})
-        error.text = clean(f"{result.path}: {result.error}")
-    elif not result.findings:
-        ET.SubElement(suite, "testcase", {"name": "kerasrnnlint", "classname": clean(result.path)})
-    if result.notes:
-        ET.SubElement(suite, "system-out").text = clean("\n".join(result.notes))
     return suite
 
 
-def document(results: Sequence[FileResult]) -> ET.Element:
-    suites = [testsuite(r) for r in results]
-    root = ET.Element(
+def document(
+    results: Sequence[FileResult],
+    root: str | None = None,
+    fail_on: Severity = Severity.LOW,
+    sources: dict[str, str] | None = None,
+) -> ET.Element:
+    positions, scopes = Positions(), Scopes(sources or {})
+    suites = [testsuite(r, root, fail_on, positions, scopes) for r in results]
+    top = ET.Element(
         "testsuites",
         {
             "name": "kerasrnnlint",
@@ -110,13 +165,13 @@ def document(results: Sequence[FileResult]) -> ET.Element:
             "time": "0",
         },
     )
-    root.extend(suites)
-    return root
+    top.extend(suites)
+    return top
 
 
 def report(results: Sequence[FileResult], ctx: ReportContext, out: TextIO) -> None:
-    root = document(results)
-    ET.indent(root)
+    top = document(results, ctx.project_root, ctx.fail_on, dict(ctx.sources))
+    ET.indent(top)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(root, encoding="unicode"))
+    out.write(ET.tostring(top, encoding="unicode"))
     out.write("\n")

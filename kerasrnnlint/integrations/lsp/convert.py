@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
@@ -41,14 +42,16 @@ def count_lines(text: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
-# Rule documentation links. MERGE POINT: the one place ``codeDescription.href`` (and the hover's
-# documentation link) is set; return ``rule_url(code)`` once the rule pages exist.
+# Rule documentation links: the one place ``codeDescription.href`` (and the hover's documentation
+# link) is set.
 # --------------------------------------------------------------------------------------------------
 
 
 def rule_href(code: str) -> str | None:
-    """The URL of a rule's documentation page, or None (then no link is sent)."""
-    return None
+    """The URL of a rule's documentation page (:func:`kerasrnnlint.links.rule_url`)."""
+    from kerasrnnlint.links import rule_url
+
+    return rule_url(code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -121,10 +124,26 @@ def diagnostic(
 def related_information(
     finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec
 ) -> list[types.DiagnosticRelatedInformation] | None:
-    """MERGE POINT: the places a finding folds in or points at (``Finding.related``), as
-    ``relatedInformation`` (each a location in ``uri`` at ``to_range(span, lines, codec)`` and
-    its message). None until ``Finding.related`` carries structured entries."""
-    return None
+    """The places a finding folds in or points at (``Finding.related``), as
+    ``relatedInformation``: a place in the same document (and cell) at its range in ``uri``,
+    a place in another file at that file's URI; places without a position are left out."""
+    out = []
+    here = finding.location
+    for entry in finding.related:
+        where = entry.location
+        if where.span is None:
+            continue
+        if where.path == here.path and where.cell == here.cell:
+            target = types.Location(uri=uri, range=to_range(where.span, lines, codec))
+        elif where.cell is None:
+            start = types.Position(where.span.line - 1, where.span.column - 1)
+            end = types.Position(where.span.end_line - 1, where.span.end_column - 1)
+            other = Path(where.path).resolve().as_uri()
+            target = types.Location(uri=other, range=types.Range(start, end))
+        else:
+            continue
+        out.append(types.DiagnosticRelatedInformation(location=target, message=entry.text))
+    return out or None
 
 
 def same_diagnostic(sent: types.Diagnostic, ours: types.Diagnostic) -> bool:

@@ -621,13 +621,23 @@ class KerasRnnLintServer(LanguageServer):
                         )
                     )
             try:
-                noqa = fixes.add_noqa_source(view.text, [(diag.range.start.line + 1, finding.code)])
+                # The finding's own line, and the lines of the findings folded into it (a
+                # suppressed root no longer folds them: they would come back).
+                targets = [(diag.range.start.line + 1, finding.code)]
+                targets += [
+                    (where.span.line, code)
+                    for where, code in fixes.noqa_targets([finding])[1:]
+                    if where.span is not None
+                    and (where.path, where.cell) == (finding.location.path, finding.location.cell)
+                ]
+                noqa = fixes.add_noqa_source(view.text, targets)
+                suppressed = ", ".join(dict.fromkeys(code for _, code in targets))
             except fixes.FixError:
                 continue
             if noqa != view.text:
                 actions.append(
                     types.CodeAction(
-                        title=f"Suppress with `# noqa: {finding.code}`",
+                        title=f"Suppress with `# noqa: {suppressed}`",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[diag],
                         edit=convert.workspace_edit(view.uri, view.text, noqa, codec),
