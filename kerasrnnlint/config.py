@@ -217,7 +217,7 @@ def parse_positive_float(value: object, where: str) -> float:
         raise ConfigError(f"{where}: expected a positive number, got {value!r}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise ConfigError(f"{where}: expected a positive number, got {value!r}") from None
     if not number > 0 or number == float("inf"):
         raise ConfigError(f"{where}: expected a positive number, got {value!r}")

@@ -7,11 +7,13 @@ UTF-8 by default); line endings are kept as they are (libcst handles CRLF).
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
 import tokenize
 from dataclasses import dataclass
+from typing import BinaryIO
 
 MAX_BYTES = 10 * 1024 * 1024  # larger inputs are skipped with a message
 # Python source that passes the prefilter is parsed by libcst, which needs about 1.5 GB of memory
@@ -44,21 +46,42 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+class NotRegularFile(OSError):
+    """The path is a FIFO, socket, device or directory: not read (reading a FIFO would block)."""
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for binary reading, if it is a regular file.
+
+    The type is checked on the opened descriptor (``fstat``), not on the path before opening:
+    a file swapped for a FIFO between a directory walk and the read is refused, not waited on
+    (``O_NONBLOCK`` makes opening a FIFO return at once). Raises :class:`NotRegularFile` (an
+    :class:`OSError`) for anything else, and OSError when it cannot be opened.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, f"not a regular file ({_kind(mode)})")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes | Unreadable:
     """The bytes of a regular file of at most ``limit`` bytes.
 
-    A FIFO, device or directory is refused before it is opened (reading a FIFO would block).
+    A FIFO, device or directory is refused without blocking (see :func:`open_regular`).
     """
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        return Unreadable(describe_os_error(exc))
-    if not stat.S_ISREG(info.st_mode):
-        return Unreadable(f"not a regular file ({_kind(info.st_mode)})")
-    if info.st_size > limit:
-        return Unreadable(too_large(info.st_size, limit))
-    try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                return Unreadable(too_large(size, limit))
             data = handle.read(limit + 1)
     except OSError as exc:
         return Unreadable(describe_os_error(exc))

@@ -55,8 +55,21 @@ class Prepared:
     data: bytes | None = None
 
 
-def prepare(path: str) -> Prepared | FileResult:
-    """Read and prefilter one file; a FileResult when there is nothing more to do."""
+def _wide_text(data: bytes) -> str | None:
+    """``"UTF-16"``/``"UTF-32"`` for JSON text in a wide encoding (a BOM, or NULs between the
+    first characters), which the byte prefilter cannot read: None for anything else."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
+        return "UTF-16"
+    return None
+
+
+def prepare(path: str, explicit: bool = True) -> Prepared | FileResult:
+    """Read and prefilter one file; a FileResult when there is nothing more to do.
+
+    ``explicit``: named on the command line; a file found in a directory that cannot be read as
+    its kind is skipped with a note instead of an error."""
     kind = kind_of(path)
     if kind == "model":
         return Prepared(path, kind)
@@ -70,6 +83,12 @@ def prepare(path: str) -> Prepared | FileResult:
     if isinstance(data, Unreadable):
         return FileResult(path=path, error=data.cause)
     if kind == "notebook":
+        wide = _wide_text(data)
+        if wide is not None:
+            cause = f"not a valid notebook: {wide} text (notebooks are UTF-8 JSON); re-save it"
+            if explicit:
+                return FileResult(path=path, error=cause)
+            return FileResult(path=path, skipped=True, notes=(f"not checked: {cause}",))
         if not engine.may_hold_recurrent_layer(data):
             return FileResult(path=path, skipped=True)
         return Prepared(path, kind)
@@ -199,8 +218,11 @@ def lint_targets(
         if target.error is not None:
             results[index] = FileResult(path=target.path, error=target.error)
             continue
+        if target.note is not None:
+            results[index] = FileResult(path=target.path, skipped=True, notes=(target.note,))
+            continue
         try:
-            ready = prepare(target.path)
+            ready = prepare(target.path, target.explicit)
         except Exception as exc:
             ready = internal_error(target.path, exc)
         if isinstance(ready, FileResult):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kerasrnnlint.files import MAX_SOURCE_BYTES, too_large_to_parse
 from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
 from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
 
@@ -133,13 +134,11 @@ def parse(data: bytes) -> Notebook:
 
 def read(path: Path) -> Notebook:
     """The code cells of the notebook at ``path``."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"notebook too large ({size // (1024 * 1024)} MB), skipped")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    from kerasrnnlint.files import Unreadable, read_bytes
+
+    data = read_bytes(str(path), MAX_BYTES)  # a regular file only (a FIFO would block)
+    if isinstance(data, Unreadable):
+        raise InputError(f"cannot read: {data.cause}")
     return parse(data)
 
 
@@ -297,8 +296,11 @@ def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
             notes.append(f"cell {cell.number} is not Python ({magic}); skipped")
     while True:
         text, blocks = join(cells)
-        if not may_hold_recurrent_layer(text.encode("utf-8", "surrogatepass")):
+        encoded = text.encode("utf-8", "surrogatepass")
+        if not may_hold_recurrent_layer(encoded):
             return FrontendResult(notes=tuple(notes))
+        if len(encoded) > MAX_SOURCE_BYTES:  # the limit of Python files, for the same parser
+            raise InputError(too_large_to_parse(len(encoded)).replace("of Python", "of code"))
         try:
             result = source.analyze(text, path)
             break
@@ -426,8 +428,11 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
     """
     import tempfile
 
+    from kerasrnnlint.files import open_regular
+
     path = Path(path)
-    data = path.read_bytes()
+    with open_regular(path) as handle:
+        data = handle.read()
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
     raw = data.decode("utf-8-sig")
     doc = json.loads(raw)
