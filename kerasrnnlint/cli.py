@@ -190,7 +190,33 @@ def lint_paths(args: argparse.Namespace, settings: Settings) -> list[FileResult]
     from kerasrnnlint import discovery, runner
 
     targets = discovery.discover(args.paths or ["."], settings)
+    refuse_output_among(args.output_file, [t.path for t in targets if t.error is None])
     return runner.lint_targets(targets, settings, jobs=args.jobs)
+
+
+def refuse_output_among(output: str | None, inputs: Sequence[str]) -> None:
+    """``--output-file`` naming one of the inputs would replace that source with the report:
+    refused before anything is linted or written."""
+    import stat
+
+    if output is None:
+        return
+    try:
+        out = os.stat(output)
+    except OSError:
+        return
+    if not stat.S_ISREG(out.st_mode):
+        return
+    for path in inputs:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
+            raise UsageError(
+                f"--output-file {output} is one of the inputs ({path}); "
+                "it would be replaced by the report: write the report elsewhere"
+            )
 
 
 def regroup(results: Sequence[FileResult], findings: Sequence[Any]) -> list[FileResult]:
@@ -292,6 +318,23 @@ def report_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
+def write_report(path: str, text: str) -> None:
+    """Write the report to ``path``: in place to anything that is not a regular file (a device,
+    a FIFO, ``/dev/stdout``), else atomically to the file a symbolic link leads to (the link
+    stays a link)."""
+    import stat
+
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
+    write_atomically(os.path.realpath(path), text)
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory."""
     import tempfile
@@ -337,7 +380,7 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         buffer = io.StringIO()
         reporter(results, ctx, buffer)
         try:
-            write_atomically(args.output_file, buffer.getvalue())
+            write_report(args.output_file, buffer.getvalue())
         except OSError as exc:
             cause = (exc.strerror or str(exc)).lower()
             raise UsageError(f"cannot write --output-file {args.output_file}: {cause}") from None
@@ -375,6 +418,7 @@ def check_command(argv: Sequence[str]) -> int:
         return EXIT_ERROR
     sources: dict[str, str] = {}
     if stdin:
+        refuse_output_among(args.output_file, [args.stdin_filename or "-"])
         results, text = lint_stdin(args, settings)
         sources.update((result.path, text) for result in results)
     else:
