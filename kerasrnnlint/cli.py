@@ -175,11 +175,17 @@ def lint_stdin(args: argparse.Namespace, settings: Settings) -> tuple[list[FileR
     from kerasrnnlint.files import Unreadable, decode_python
 
     name = args.stdin_filename or "<stdin>"
-    data = sys.stdin.buffer.read()
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        return [FileResult(path=name, error="cannot read stdin: it is closed")], ""
+    try:
+        data = sys.stdin.buffer.read()
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        return [FileResult(path=name, error=f"cannot read stdin: {exc}")], ""
     if args.stdin_filename and discovery.force_excluded(args.stdin_filename, settings):
         return [], ""
-    if runner.kind_of(name) == "notebook":  # --stdin-filename train.ipynb: the notebook's JSON
-        return [runner.lint_prepared(runner.Prepared(name, "notebook", data=data), settings)], ""
+    kind = runner.kind_of(name) if args.stdin_filename else "python"
+    if kind in ("notebook", "model"):  # the file's bytes, dispatched by suffix as files are
+        return [runner.lint_prepared(runner.Prepared(name, kind, data=data), settings)], ""
     text = decode_python(data)
     if isinstance(text, Unreadable):
         return [FileResult(path=name, error=text.cause)], ""

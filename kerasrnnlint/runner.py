@@ -51,7 +51,7 @@ class Prepared:
     path: str
     kind: Kind
     text: str | None = None
-    # A notebook's bytes when they do not come from ``path`` (stdin).
+    # A notebook's or model file's bytes when they do not come from ``path`` (stdin).
     data: bytes | None = None
 
 
@@ -132,7 +132,12 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
             return engine.from_frontend(item.path, analysed, settings)
         from kerasrnnlint.frontends import saved_model
 
-        return engine.from_frontend(item.path, saved_model.analyze_file(Path(item.path)), settings)
+        analysed = (
+            saved_model.analyze_file(Path(item.path))
+            if item.data is None
+            else saved_model.analyze_data(item.data, item.path)
+        )
+        return engine.from_frontend(item.path, analysed, settings)
     except MissingDependency as exc:
         return FileResult(path=item.path, error=exc.message, missing_dependency=True)
     except InputError as exc:

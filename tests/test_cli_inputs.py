@@ -180,3 +180,51 @@ def test_unreadable_file(project: Path) -> None:
     finally:
         secret.chmod(0o600)
     assert_reported(proc, "secret.py", "permission denied")
+
+
+def test_closed_stdin_is_an_input_error(tmp_path: Path) -> None:
+    for args in (["-"], ["--stdin-filename", "m.py"]):
+        proc = run_cli(*args, cwd=tmp_path, preexec_fn=lambda: os.close(0))
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+        assert ": error: cannot read stdin: it is closed" in proc.stdout, proc.stdout
+        assert proc.returncode == 2
+
+
+def test_model_json_on_stdin_is_dispatched_by_the_stdin_filename(tmp_path: Path) -> None:
+    model = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {
+            "layers": [{"class_name": "LSTM", "config": {"name": "lstm", "activation": "relu"}}]
+        },
+    }
+    proc = run_cli(
+        "-",
+        "--stdin-filename",
+        "m.json",
+        "--select",
+        "KRL001",
+        cwd=tmp_path,
+        stdin=json.dumps(model),
+    )
+    assert "m.json › lstm: KRL001" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 1
+
+
+def test_keras_archive_on_stdin_is_a_binary_input_error(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    with open(tmp_path / "m.keras", "rb") as handle:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kerasrnnlint", "-", "--stdin-filename", "m.keras"],
+            stdin=handle,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    assert "m.keras: error: binary input on stdin (a Keras zip archive" in proc.stdout, proc.stdout
+    assert proc.returncode == 2

@@ -318,3 +318,10 @@ def analyze_file(path: Path) -> FrontendResult:
     model, training = read_model(path)
     analysis = model_config.analyze(model, str(path), training)
     return FrontendResult(layers=analysis.layers, notes=analysis.notes)
+
+
+def analyze_data(data: bytes, path: str) -> FrontendResult:
+    """The recurrent layers of a model file's bytes (stdin, named ``path``): JSON only."""
+    model, training = read_model_data(data, path)
+    analysis = model_config.analyze(model, path, training)
+    return FrontendResult(layers=analysis.layers, notes=analysis.notes)
