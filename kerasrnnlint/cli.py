@@ -422,6 +422,8 @@ def check_command(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
+    for warning in settings.warnings:
+        eprint(f"{PROG}: warning: {warning}")
     sources: dict[str, str] = {}
     if stdin:
         refuse_output_among(args.output_file, [args.stdin_filename or "-"])
