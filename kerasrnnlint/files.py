@@ -7,6 +7,7 @@ UTF-8 by default); line endings are kept as they are (libcst handles CRLF).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -124,3 +125,75 @@ def decode_python(data: bytes) -> str | Unreadable:
         )
     except LookupError:  # pragma: no cover - detect_encoding checks the codec
         return Unreadable(f"unknown source encoding {encoding!r}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Rewriting a file (autofix): keep what the file is
+# --------------------------------------------------------------------------------------------------
+
+
+class _InPlace(Exception):
+    """The atomic replace cannot keep what the file is: write in place."""
+
+
+def rewrite(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace the contents of the file at ``path`` with ``data``, keeping what the file is.
+
+    A symbolic link is written through (its target changes, the link stays). The data goes
+    through a temporary file in the same directory and ``os.replace``, with the owner, group
+    and mode of the file (owner first: changing it clears setuid/setgid bits, which the mode
+    then restores for the original owner, never for whoever runs the fix). A file with other
+    hard links, one whose owner cannot be kept (not root) or in a directory that cannot take
+    the temporary file is rewritten in place instead, which keeps all of that too. A file with
+    no write permission bit is refused with PermissionError, even for root (as ruff does).
+    """
+    import tempfile
+
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})")
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "Permission denied (the file is read-only)")
+    if info.st_nlink > 1:
+        _write_in_place(target, data)
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(target)
+        )
+    except OSError:
+        _write_in_place(target, data)
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            mine = os.fstat(handle.fileno())
+            if (mine.st_uid, mine.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except PermissionError:  # not root: only an in-place write keeps the owner
+                    raise _InPlace from None
+            os.fchmod(handle.fileno(), info.st_mode & 0o7777)
+        os.replace(tmp, target)
+    except _InPlace:
+        _unlink(tmp)
+        _write_in_place(target, data)
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _write_in_place(path: str, data: bytes) -> None:
+    with open(path, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -426,7 +425,6 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
     Only those cells' ``source`` values are rewritten in the file's text; every other byte
     (outputs, metadata, layout, escapes, line endings, a BOM) stays as it was.
     """
-    import tempfile
 
     from kerasrnnlint.files import open_regular
 
@@ -464,13 +462,6 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
         if raw.endswith("\n"):
             text += "\n"
     text = bom + text
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from kerasrnnlint.files import rewrite
+
+    rewrite(path, text.encode("utf-8"))  # keeps links, owner and mode; refuses read-only files
