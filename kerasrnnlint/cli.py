@@ -539,13 +539,19 @@ def dispatch(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kerasrnnlint import children
+
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return dispatch(args)
+        with children.stopped_by_signals():
+            return dispatch(args)
     except UsageError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
+    except children.Terminated as exc:  # SIGTERM, SIGHUP: children killed, die of the signal
+        return children.exit_by_signal(exc.signum)
     except KeyboardInterrupt:
+        children.kill_all()
         eprint(f"{PROG}: interrupted")
         return 130
     except SystemExit:

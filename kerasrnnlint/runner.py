@@ -180,8 +180,15 @@ def lint_text(text: str, path: str, settings: Settings | None = None) -> FileRes
 _worker_settings: Settings | None = None
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, parent: int) -> None:
     global _worker_settings
+    import signal
+
+    from kerasrnnlint.children import die_with_parent
+
+    die_with_parent(parent)  # a `kill -9` of the run must not leave workers blocked forever
+    # Ctrl-C reaches the whole foreground process group: the run stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_settings = settings
 
 
@@ -207,10 +214,22 @@ def _parallel(items: Sequence[Prepared], settings: Settings, jobs: int) -> Itera
     method = "fork" if sys.platform.startswith("linux") and "fork" in methods else None
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, len(items) // (jobs * 4) or 1))
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(settings,)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(settings, os.getpid()),
+    )
+    try:
         yield from pool.map(_work, items, chunksize=chunk)
+    except BaseException:
+        # Ctrl-C, a signal, a dead worker: stop the workers now. Leaving the pool normally would
+        # wait for every queued file first.
+        for child in multiprocessing.active_children():
+            child.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def lint_targets(
