@@ -41,7 +41,10 @@ class UsageError(Exception):
 
 
 def eprint(text: str) -> None:
-    print(text, file=sys.stderr)
+    """One line on stderr; file names in it may hold terminal escapes or newlines: escaped."""
+    from kerasrnnlint.reporters._escape import printable
+
+    print(printable(text), file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,6 +366,7 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
     import io
 
     from kerasrnnlint import reporters
+    from kerasrnnlint.reporters._escape import display_path
     from kerasrnnlint.reporters.text import summary_line
 
     text_format = args.output_format == "text"
@@ -390,7 +394,7 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
         except OSError as exc:
             cause = (exc.strerror or str(exc)).lower()
             raise UsageError(f"cannot write --output-file {args.output_file}: {cause}") from None
-        print(f"{summary_line(results)} Report written to {args.output_file}.")
+        print(f"{summary_line(results)} Report written to {display_path(args.output_file)}.")
     else:
         reporter(results, ctx, sys.stdout)
         sys.stdout.flush()

@@ -21,6 +21,7 @@ from typing import TextIO
 from kerasrnnlint.engine import FileResult
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.reporters import ReportContext
+from kerasrnnlint.reporters._escape import printable
 
 COMMANDS: dict[Severity, str] = {
     Severity.HIGH: "error",
@@ -39,7 +40,8 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, properties: Sequence[tuple[str, object]], message: str) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    message = printable(message)  # a file name's terminal escapes are not passed to the log
+    props = ",".join(f"{key}={escape_property(printable(str(value)))}" for key, value in properties)
     return (
         f"::{name} {props}::{escape_data(message)}"
         if props

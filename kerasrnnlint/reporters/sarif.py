@@ -101,11 +101,11 @@ def artifact_location(path: str, cwd: Path | None = None) -> dict[str, Any]:
             relative = pure.resolve().relative_to(base.resolve())
         except ValueError:
             return {"uri": pure.resolve().as_uri()}
-        return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
+        return {"uri": quote(relative.as_posix(), errors="surrogateescape"), "uriBaseId": SRCROOT}
     posix = PurePath(os.path.normpath(path)).as_posix()
     if posix.startswith("../"):
         return {"uri": (base / pure).resolve().as_uri()}
-    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+    return {"uri": quote(posix, errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def region(span: Span, cell: int | None = None) -> dict[str, Any]:
