@@ -14,13 +14,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 
-def printable(text: str) -> str:
-    """``text`` with every non-printable character escaped (printable text is unchanged)."""
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every non-printable character escaped (printable text is unchanged), but
+    those in ``keep`` (a format that escapes them its own way)."""
     if text.isprintable():
         return text
     out = []
     for char in text:
-        if char.isprintable():
+        if char.isprintable() or char in keep:
             out.append(char)
         elif 0xDC80 <= ord(char) <= 0xDCFF:  # a byte that is not UTF-8 (surrogateescape)
             out.append(f"\\x{ord(char) - 0xDC00:02x}")

@@ -31,6 +31,9 @@ COMMANDS: dict[Severity, str] = {
 }
 
 
+NEWLINES = "\r\n"  # escaped by the workflow command rules, not as other control characters
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -40,8 +43,10 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, properties: Sequence[tuple[str, object]], message: str) -> str:
-    message = printable(message)  # a file name's terminal escapes are not passed to the log
-    props = ",".join(f"{key}={escape_property(printable(str(value)))}" for key, value in properties)
+    message = printable(message, NEWLINES)  # terminal escapes in a file name: escaped
+    props = ",".join(
+        f"{key}={escape_property(printable(str(value), NEWLINES))}" for key, value in properties
+    )
     return (
         f"::{name} {props}::{escape_data(message)}"
         if props
