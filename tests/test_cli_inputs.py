@@ -228,3 +228,28 @@ def test_keras_archive_on_stdin_is_a_binary_input_error(tmp_path: Path) -> None:
         )
     assert "m.keras: error: binary input on stdin (a Keras zip archive" in proc.stdout, proc.stdout
     assert proc.returncode == 2
+
+
+def test_python2_except_comma_is_reported_like_the_other_python2_forms(project: Path) -> None:
+    # libcst reads it as PEP 758 `except A, B:`; Python 3 before 3.14 refuses it.
+    (project / "py2.py").write_bytes(
+        b"from keras.layers import LSTM\ntry:\n    pass\nexcept ValueError, e:\n    pass\n"
+        b'LSTM(8, activation="relu")\n'
+    )
+    proc = lint(project)
+    assert_reported(proc, "py2.py", "Python 2 `except X, e:`")
+    assert "(line 4:1)" in proc.stdout, proc.stdout
+
+
+def test_tabs_libcst_refuses_but_python_accepts_are_reported_at_their_line(
+    project: Path,
+) -> None:
+    # Python accepts this indentation (the tab-only blank line is ignored); libcst's tokenizer
+    # refuses it and said so at 1:1.
+    (project / "tabs.py").write_bytes(
+        b"from keras.layers import LSTM\nif x:\n \tif x:\n       \t\n\t    x = 1\n"
+        b'LSTM(8, activation="relu")\n'
+    )
+    proc = lint(project)
+    assert_reported(proc, "tabs.py", "no matching outer block for dedent")
+    assert "(line 5:1)" in proc.stdout, proc.stdout
