@@ -208,3 +208,24 @@ def test_unreadable_json_in_a_walk_is_skipped_with_a_note(project: Path) -> None
     proc = run_cli(".", cwd=project, preexec_fn=preexec)
     good_still_reported(proc)
     assert "secret.json: note: not checked: cannot read: permission denied" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="inputs are isolated where fork exists")
+def test_native_crash_of_the_parser_on_one_file_does_not_kill_the_run(project: Path) -> None:
+    import resource
+
+    # Just under the 1 MB source limit; under a 450 MB address-space cap libcst's native parser
+    # aborts the process it runs in (as it did the whole run, every other finding lost).
+    body = "from keras.layers import LSTM\n" + "".join(
+        f"layer_{i} = LSTM({i + 1}, activation='relu', name='l{i}')\n" for i in range(17_000)
+    )
+    (project / "huge.py").write_text(body, encoding="utf-8")
+    cap = 450 * 1024 * 1024
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    proc = run_cli(".", "--select", "KRL001", cwd=project, preexec_fn=limit, timeout=300)
+    good_still_reported(proc)
+    assert "huge.py: error: the analysis crashed (SIGABRT" in proc.stdout, proc.stdout[-2000:]
+    assert proc.returncode == 2
