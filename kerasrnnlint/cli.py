@@ -338,8 +338,8 @@ def write_report(path: str, text: str) -> None:
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
+            out.write(text)
         return
     write_atomically(os.path.realpath(path), text)
 
@@ -351,8 +351,8 @@ def write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=".kerasrnnlint-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
+            out.write(text)
         # mkstemp creates the file 0600; give the report the mode open() would have given it.
         os.chmod(temp, report_mode(path))
         os.replace(temp, path)
@@ -396,6 +396,10 @@ def emit(args: argparse.Namespace, results: list[FileResult], sources: dict[str,
             raise UsageError(f"cannot write --output-file {args.output_file}: {cause}") from None
         print(f"{summary_line(results)} Report written to {display_path(args.output_file)}.")
     else:
+        # A file name that is not UTF-8 (a lone surrogate in Python) cannot be encoded: written as
+        # its escape (``\udcff``, valid in JSON), never an internal error that loses the report.
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         reporter(results, ctx, sys.stdout)
         sys.stdout.flush()
 

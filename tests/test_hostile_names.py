@@ -18,7 +18,8 @@ EVIL = "evil\x1b]0;owned\x07\x1b[2J\nfake.py:1:1: KRL001 [high] forged\r.py"
 
 
 def run_bytes(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    # Strict UTF-8 on stdout, as under a UTF-8 locale (the C locale would be lenient).
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "kerasrnnlint", *args],
         cwd=cwd,
@@ -70,3 +71,9 @@ def test_file_name_that_is_not_utf8_is_reported(tmp_path: Path, fmt: str) -> Non
         assert uri == "caf%E9/m%FF.py"
     if fmt in ("text", "github"):
         assert b"caf\\xe9/m\\xff.py" in proc.stdout, proc.stdout
+    if fmt == "json":  # the name's escape reads back as the very bytes of the name
+        names = {os.fsencode(item["filename"]) for item in json.loads(proc.stdout)}
+        assert names == {b"caf\xe9/m\xff.py"}
+    written = run_bytes(tmp_path, ".", "--output-format", fmt, "--output-file", "report")
+    assert b"internal error" not in written.stderr, written.stderr
+    assert written.returncode == 1 and (tmp_path / "report").stat().st_size > 0
