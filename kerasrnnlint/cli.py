@@ -44,7 +44,8 @@ def eprint(text: str) -> None:
     """One line on stderr; file names in it may hold terminal escapes or newlines: escaped."""
     from kerasrnnlint.reporters._escape import printable
 
-    print(printable(text), file=sys.stderr)
+    if sys.stderr is not None:  # started with stderr closed (`2>&-`): nowhere to say it
+        print(printable(text), file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -550,6 +551,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kerasrnnlint import children
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): the run still gives its status
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process
+        eprint(f"{PROG}: warning: stdout is closed; the report is not shown (see --output-file)")
     try:
         with children.stopped_by_signals():
             return dispatch(args)

@@ -253,3 +253,14 @@ def test_tabs_libcst_refuses_but_python_accepts_are_reported_at_their_line(
     proc = lint(project)
     assert_reported(proc, "tabs.py", "no matching outer block for dedent")
     assert "(line 5:1)" in proc.stdout, proc.stdout
+
+
+def test_closed_stdout_or_stderr_keeps_the_exit_status(project: Path) -> None:
+    for closed in (1, 2):
+        proc = run_cli(
+            ".", "--select", "KRL001", cwd=project, preexec_fn=lambda fd=closed: os.close(fd)
+        )
+        assert "internal error" not in proc.stderr, proc.stderr
+        assert proc.returncode == 1, proc.stderr
+    proc = run_cli(".", cwd=project, preexec_fn=lambda: os.close(1))
+    assert "stdout is closed" in proc.stderr
