@@ -101,6 +101,16 @@ def test_config_of_millions_of_objects_is_refused_before_it_is_parsed(project: P
     assert proc.returncode == 2
 
 
+def test_notebook_of_millions_of_json_objects_is_refused_before_it_is_parsed(
+    project: Path,
+) -> None:
+    cell = {"cell_type": "code", "source": RISKY, "metadata": {}, "outputs": [{}] * 6_000_000}
+    (project / "crowd.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}}))
+    proc = run_cli(".", cwd=project, timeout=60)
+    good_still_reported(proc)
+    assert "crowd.ipynb: error: not read: more than 5,000,000 JSON objects" in proc.stdout
+
+
 def test_notebook_code_is_held_to_the_source_size_limit(project: Path) -> None:
     # 1.5 MB of code cells took 22 s and 2.2 GB; 3 MB aborted the process in libcst.
     cell = "from keras.layers import LSTM\n" + "x = 1\n" * 260_000

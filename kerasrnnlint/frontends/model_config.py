@@ -54,6 +54,26 @@ _INPUT = "\x00input"  # the model input of a Sequential without an InputLayer en
 
 _OPTIMIZER_NAMES: Mapping[str, str] = {name.lower(): name for name in DEFAULT_LEARNING_RATES}
 
+# No model configuration creates this many JSON objects and arrays (a 12,000-layer model: about
+# 400,000); more would take gigabytes of memory however few bytes the file has.
+MAX_CONFIG_OBJECTS = 2_000_000
+
+
+def too_many_objects(data: bytes | str, limit: int = MAX_CONFIG_OBJECTS) -> str | None:
+    """Why a JSON text would create too many objects to read (48 MB of ``{},`` is 16 million
+    dicts, gigabytes of memory), or None. Counted on the text before parsing: every JSON object
+    and array starts with a bracket (brackets inside strings count too: an upper bound)."""
+    if isinstance(data, bytes):
+        count = data.count(b"{") + data.count(b"[")
+    else:
+        count = data.count("{") + data.count("[")
+    if count > limit:
+        return (
+            f"model configuration with more than {limit:,} JSON objects and arrays "
+            f"({count:,} brackets); not read"
+        )
+    return None
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -723,12 +743,18 @@ def unwrap(document: object) -> tuple[Mapping[str, Any], object] | None:
 
         model = document["model_config"]
         training = document.get("training_config", document.get("compile_config"))
+        for text in (model, training):
+            crowded = too_many_objects(text) if isinstance(text, str | bytes) else None
+            if crowded is not None:
+                from kerasrnnlint.frontends.base import InputError
+
+                raise InputError(f"model_config: {crowded}")
         try:
             if isinstance(model, str | bytes):
                 model = json.loads(model)
             if isinstance(training, str | bytes):
                 training = json.loads(training)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if is_model(model):
             return model, training

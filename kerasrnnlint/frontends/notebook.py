@@ -38,6 +38,8 @@ from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
 from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
 
 MAX_BYTES = 256 * 1024 * 1024  # notebooks with outputs can be large, but not this large
+# Outputs (plots, widget state) hold JSON too, but not this many objects (about 1 GB of memory).
+MAX_JSON_OBJECTS = 5_000_000
 
 # Cell magics whose body is Python (the rest, e.g. %%bash or %%writefile, are left out).
 PYTHON_BODY_CELL_MAGICS: frozenset[str] = frozenset(
@@ -99,6 +101,12 @@ def _language(metadata: object) -> str | None:
 
 def parse(data: bytes) -> Notebook:
     """The code cells of a notebook file's bytes. Raises :class:`InputError` when it is not one."""
+    brackets = data.count(b"{") + data.count(b"[")
+    if brackets > MAX_JSON_OBJECTS:  # bytes are bounded; what they would create, too
+        raise InputError(
+            f"not read: more than {MAX_JSON_OBJECTS:,} JSON objects and arrays ({brackets:,} "
+            "brackets) would take gigabytes of memory"
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))  # nbformat: UTF-8 JSON
     except UnicodeDecodeError as exc:

@@ -23,14 +23,12 @@ from typing import Any, BinaryIO
 from kerasrnnlint.files import describe_os_error, open_regular
 from kerasrnnlint.frontends import model_config
 from kerasrnnlint.frontends.base import FrontendResult, InputError, MissingDependency
+from kerasrnnlint.frontends.model_config import too_many_objects
 
 MODEL_SUFFIXES: frozenset[str] = frozenset({".keras", ".h5", ".hdf5", ".json"})
 
 # No model configuration is anywhere near this; a bigger one is refused rather than read.
 MAX_CONFIG_BYTES = 50 * 1024 * 1024
-# No model configuration creates this many JSON objects and arrays (a 12,000-layer model: about
-# 400,000); more would take gigabytes of memory however few bytes the file has.
-MAX_CONFIG_OBJECTS = 2_000_000
 # ``looks_like_model_json`` reads at most this much (a directory walk meets big data JSON files).
 MAX_SNIFF_BYTES = 8 * 1024 * 1024
 
@@ -64,19 +62,6 @@ def _bounded_read(handle: BinaryIO, limit: int) -> bytes:
     if len(data) > limit:
         raise InputError(f"model configuration larger than {limit // (1024 * 1024)} MB; not read")
     return data
-
-
-def too_many_objects(data: bytes, limit: int = MAX_CONFIG_OBJECTS) -> str | None:
-    """Why a JSON config would create too many objects to read (48 MB of ``{},`` is 16 million
-    dicts, gigabytes of memory), or None. Counted on the bytes before parsing: every JSON object
-    and array starts with a bracket (brackets inside strings count too: an upper bound)."""
-    count = data.count(b"{") + data.count(b"[")
-    if count > limit:
-        return (
-            f"model configuration with more than {limit:,} JSON objects and arrays "
-            f"({count:,} brackets); not read"
-        )
-    return None
 
 
 def _not_a_model_file(head: bytes, expected: str) -> InputError:
