@@ -410,6 +410,10 @@ def check_command(argv: Sequence[str]) -> int:
 
     parser = check_parser()
     args = parser.parse_args(list(argv))
+    try:  # paths, globs and configuration are all relative to it
+        os.getcwd()
+    except OSError as exc:
+        raise UsageError(f"cannot use the working directory: {exc.strerror or exc}") from None
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("'-' (stdin) cannot be combined with other paths")
     if args.stdin_filename is not None:

@@ -264,3 +264,17 @@ def test_closed_stdout_or_stderr_keeps_the_exit_status(project: Path) -> None:
         assert proc.returncode == 1, proc.stderr
     proc = run_cli(".", cwd=project, preexec_fn=lambda: os.close(1))
     assert "stdout is closed" in proc.stderr
+
+
+def test_removed_working_directory_is_a_usage_error(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def enter_and_remove() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    proc = run_cli(preexec_fn=enter_and_remove)
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert "cannot use the working directory: no such file or directory" in proc.stderr.lower()
+    assert proc.returncode == 2
