@@ -101,6 +101,14 @@ def exit_by_signal(signum: int) -> int:
     return 128 + signum
 
 
+def default_signals() -> None:
+    """In a forked child: the default action for the signals the run catches (the child must
+    die of them, not raise the run's :class:`Terminated` in the middle of its work)."""
+    for signum in CAUGHT:
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(signum, signal.SIG_DFL)
+
+
 def die_with_parent(parent: int) -> None:
     """Called first thing in a child: die when the parent ``parent`` (a pid) dies, even of
     ``kill -9``. Linux: the kernel sends SIGKILL (``PR_SET_PDEATHSIG``); elsewhere a thread

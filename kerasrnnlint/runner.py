@@ -199,6 +199,7 @@ def lint_isolated(item: Prepared, settings: Settings) -> FileResult:
         try:
             os.close(read_end)
             children.die_with_parent(parent)
+            children.default_signals()
             data = pickle.dumps(lint_prepared(item, settings))
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
@@ -273,9 +274,10 @@ def _init_worker(settings: Settings, parent: int) -> None:
     global _worker_settings
     import signal
 
-    from kerasrnnlint.children import die_with_parent
+    from kerasrnnlint.children import default_signals, die_with_parent
 
     die_with_parent(parent)  # a `kill -9` of the run must not leave workers blocked forever
+    default_signals()
     # Ctrl-C reaches the whole foreground process group: the run stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_settings = settings
