@@ -183,10 +183,11 @@ class _Child:
         os.kill(self.pid, signal.SIGKILL)
 
 
-def lint_isolated(item: Prepared, settings: Settings) -> FileResult:
-    """:func:`lint_prepared` in a forked child when :func:`isolated` says so; a child that dies
-    (a signal, an abort) gives an error for this input, and the run goes on."""
-    if not isolated(item):
+def lint_isolated(item: Prepared, settings: Settings, force: bool = False) -> FileResult:
+    """:func:`lint_prepared` in a forked child when :func:`isolated` says so (or ``force``, where
+    fork exists); a child that dies (a signal, an abort) gives an error for this input, and the
+    run goes on."""
+    if not (isolated(item) or (force and hasattr(os, "fork"))):
         return lint_prepared(item, settings)
     import pickle
 
@@ -347,15 +348,18 @@ def lint_targets(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     items = [item for _, item in pending]
     finished = 0
+    broken = False
     if jobs > 1 and len(items) > PARALLEL_THRESHOLD:
         try:
             for result in _parallel(items, settings, jobs):
                 results[pending[finished][0]] = result
                 finished += 1
-        except Exception:  # a worker died (killed, out of memory): finish in this process
-            pass
+        except Exception:  # a worker died (killed, a native crash, out of memory)
+            broken = True
     for index, item in pending[finished:]:
-        results[index] = lint_isolated(item, settings)
+        # After a worker died, the rest is finished here, each file in a child: the file that
+        # killed the worker must not kill the run.
+        results[index] = lint_isolated(item, settings, force=broken)
     return [
         _as_note(result) if not target.explicit else result
         for target, result in zip(targets, results, strict=True)

@@ -239,3 +239,40 @@ def test_native_crash_of_the_parser_on_one_file_does_not_kill_the_run(project: P
     good_still_reported(proc)
     assert "huge.py: error: the analysis crashed (SIGABRT" in proc.stdout, proc.stdout[-2000:]
     assert proc.returncode == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="inputs are isolated where fork exists")
+def test_worker_killed_by_a_native_crash_does_not_take_the_run_with_it(project: Path) -> None:
+    import resource
+
+    # 70 small files make a process pool; under a 170 MB address-space cap, parsing the 240 KB
+    # file (below the isolation threshold) aborts the worker. The rest of the run was then
+    # finished in the run's own process, which aborted on the same file.
+    for index in range(70):
+        (project / f"s{index:02}.py").write_text(RISKY, encoding="utf-8")
+    body = "from keras.layers import LSTM\n" + "".join(
+        f"layer_{i} = LSTM({i + 1}, activation='relu', name='l{i}')\n" for i in range(4_300)
+    )
+    (project / "mid.py").write_text(body, encoding="utf-8")
+    cap = 170 * 1024 * 1024
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    proc = run_cli(
+        ".",
+        "-j",
+        "2",
+        "--select",
+        "KRL001",
+        "--no-show-source",
+        "-q",
+        cwd=project,
+        preexec_fn=limit,
+        timeout=300,
+    )
+    if proc.returncode == 1 and "mid.py:" in proc.stdout:
+        pytest.skip("this machine's memory layout lets the parse succeed under the cap")
+    assert "mid.py: error: the analysis crashed" in proc.stderr, proc.stderr[-1000:]
+    assert proc.stdout.count("KRL001") == 71, proc.stdout[-1000:]  # every small file, and good.py
+    assert proc.returncode == 2
