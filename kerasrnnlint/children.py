@@ -18,8 +18,11 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class _Killable(Protocol):
@@ -132,3 +135,67 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+# --------------------------------------------------------------------------------------------------
+# A call in a forked child
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildDied:
+    """A forked call gave no result: killed by ``signal`` (its name), or exited with ``status``."""
+
+    signal: str | None = None
+    status: int | None = None
+
+
+class _Forked:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+
+
+def call_forked(function: Callable[..., T], *args: object) -> T | ChildDied:
+    """``function(*args)`` in a forked child, its (picklable) result sent back through a pipe:
+    a native crash there (an abort, a segfault, memory running out) kills the child only. The
+    child dies with this process and is killed by :func:`kill_all`. Only where ``os.fork``
+    exists, and not from a thread (forking a threaded process is unsafe)."""
+    import pickle
+
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: call, send the result, never return into the caller
+        try:
+            os.close(read_end)
+            die_with_parent(parent)
+            default_signals()
+            data = pickle.dumps(function(*args))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    child = _Forked(pid)
+    register(child)
+    try:
+        with os.fdopen(read_end, "rb") as incoming:
+            data = incoming.read()
+        _, status = os.waitpid(pid, 0)
+    finally:
+        unregister(child)
+    if data:
+        with contextlib.suppress(Exception):
+            result: T = pickle.loads(data)
+            return result
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return ChildDied(signal=name)
+    return ChildDied(status=os.WEXITSTATUS(status))

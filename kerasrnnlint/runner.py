@@ -8,6 +8,7 @@ input becomes a :class:`~kerasrnnlint.engine.FileResult` with an ``error``; the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from kerasrnnlint import engine
+from kerasrnnlint.children import ChildDied
 from kerasrnnlint.config import Settings
 from kerasrnnlint.discovery import MODEL_SUFFIXES, NOTEBOOK_SUFFIXES, Target, suffix
 from kerasrnnlint.engine import FileResult
@@ -173,72 +175,31 @@ def isolated(item: Prepared) -> bool:
     return item.data is None and suffix(item.path) in _NATIVE_MODELS
 
 
-class _Child:
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-
-    def kill(self) -> None:
-        import signal
-
-        os.kill(self.pid, signal.SIGKILL)
-
-
 def lint_isolated(item: Prepared, settings: Settings, force: bool = False) -> FileResult:
     """:func:`lint_prepared` in a forked child when :func:`isolated` says so (or ``force``, where
     fork exists); a child that dies (a signal, an abort) gives an error for this input, and the
     run goes on."""
     if not (isolated(item) or (force and hasattr(os, "fork"))):
         return lint_prepared(item, settings)
-    import pickle
-
     from kerasrnnlint import children
 
-    parent = os.getpid()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: lint, send the result, never return into the caller
-        try:
-            os.close(read_end)
-            children.die_with_parent(parent)
-            children.default_signals()
-            data = pickle.dumps(lint_prepared(item, settings))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    child = _Child(pid)
-    children.register(child)
-    try:
-        with os.fdopen(read_end, "rb") as incoming:
-            data = incoming.read()
-        _, status = os.waitpid(pid, 0)
-    finally:
-        children.unregister(child)
-    if data:
-        try:
-            result: FileResult = pickle.loads(data)
-            return result
-        except Exception as exc:  # pragma: no cover - a truncated message
-            return internal_error(item.path, exc)
-    return FileResult(path=item.path, error=_death(status))
+    if item.kind == "model":  # import h5py once, here, rather than in every child
+        with contextlib.suppress(ImportError):
+            import h5py  # noqa: F401
+    outcome = children.call_forked(lint_prepared, item, settings)
+    if isinstance(outcome, children.ChildDied):
+        return FileResult(path=item.path, error=_death(outcome))
+    return outcome
 
 
-def _death(status: int) -> str:
+def _death(died: ChildDied) -> str:
     """Why the child analysing an input gave no result, for the message."""
-    if os.WIFSIGNALED(status):
-        import signal
-
-        number = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
+    if died.signal is not None:
         return (
-            f"the analysis crashed ({name}, in native code: the parser, or out of memory); "
-            "skipped, the other files are still checked"
+            f"the analysis crashed ({died.signal}, in native code: the parser, or out of "
+            "memory); skipped, the other files are still checked"
         )
-    return f"the analysis stopped without a result (exit status {os.WEXITSTATUS(status)}); skipped"
+    return f"the analysis stopped without a result (exit status {died.status}); skipped"
 
 
 def lint_file(path: str | os.PathLike[str], settings: Settings | None = None) -> FileResult:
