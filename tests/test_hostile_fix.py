@@ -100,3 +100,21 @@ def test_file_changed_since_the_lint_gets_the_edit_at_the_right_call(tmp_path: P
     assert path.read_text(encoding="utf-8") == changed.replace(
         "LSTM(32, activation='relu')", "LSTM(32, activation='tanh')"
     )
+
+
+def test_notebook_fix_through_a_link_keeps_the_link_and_refuses_read_only(tmp_path: Path) -> None:
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": RISKY}
+    text = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    (tmp_path / "real.ipynb").write_text(text, encoding="utf-8")
+    (tmp_path / "link.ipynb").symlink_to("real.ipynb")
+    fix(tmp_path, "link.ipynb")
+    assert (tmp_path / "link.ipynb").is_symlink()
+    fixed = json.loads((tmp_path / "real.ipynb").read_text(encoding="utf-8"))
+    assert fixed["cells"][0]["source"] == FIXED
+    (tmp_path / "locked.ipynb").write_text(text, encoding="utf-8")
+    (tmp_path / "locked.ipynb").chmod(0o444)
+    proc = fix(tmp_path, "locked.ipynb")
+    assert "locked.ipynb: not written: Permission denied" in proc.stderr  # type: ignore[attr-defined]
+    assert (tmp_path / "locked.ipynb").read_text(encoding="utf-8") == text
