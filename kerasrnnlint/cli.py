@@ -42,7 +42,11 @@ class UsageError(Exception):
 
 
 def eprint(text: str) -> None:
-    print(text, file=sys.stderr)
+    """One line on stderr; file names in it may hold terminal escapes or newlines: escaped."""
+    from kerasrnnlint.reporters._escape import printable
+
+    if sys.stderr is not None:  # started with stderr closed (`2>&-`): nowhere to say it
+        print(printable(text), file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,11 +190,17 @@ def lint_stdin(args: argparse.Namespace, settings: Settings) -> tuple[list[FileR
     from kerasrnnlint.files import Unreadable, decode_python
 
     name = args.stdin_filename or "<stdin>"
-    data = sys.stdin.buffer.read()
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        return [FileResult(path=name, error="cannot read stdin: it is closed")], ""
+    try:
+        data = sys.stdin.buffer.read()
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        return [FileResult(path=name, error=f"cannot read stdin: {exc}")], ""
     if args.stdin_filename and discovery.force_excluded(args.stdin_filename, settings):
         return [], ""
-    if runner.kind_of(name) == "notebook":  # --stdin-filename train.ipynb: the notebook's JSON
-        return [runner.lint_prepared(runner.Prepared(name, "notebook", data=data), settings)], ""
+    kind = runner.kind_of(name) if args.stdin_filename else "python"
+    if kind in ("notebook", "model"):  # the file's bytes, dispatched by suffix as files are
+        return [runner.lint_prepared(runner.Prepared(name, kind, data=data), settings)], ""
     text = decode_python(data)
     if isinstance(text, Unreadable):
         return [FileResult(path=name, error=text.cause)], ""
@@ -201,7 +211,33 @@ def lint_paths(args: argparse.Namespace, settings: Settings) -> list[FileResult]
     from kerasrnnlint import discovery, runner
 
     targets = discovery.discover(args.paths or ["."], settings)
+    refuse_output_among(args.output_file, [t.path for t in targets if t.error is None])
     return runner.lint_targets(targets, settings, jobs=args.jobs)
+
+
+def refuse_output_among(output: str | None, inputs: Sequence[str]) -> None:
+    """``--output-file`` naming one of the inputs would replace that source with the report:
+    refused before anything is linted or written."""
+    import stat
+
+    if output is None:
+        return
+    try:
+        out = os.stat(output)
+    except OSError:
+        return
+    if not stat.S_ISREG(out.st_mode):
+        return
+    for path in inputs:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
+            raise UsageError(
+                f"--output-file {output} is one of the inputs ({path}); "
+                "it would be replaced by the report: write the report elsewhere"
+            )
 
 
 def regroup(results: Sequence[FileResult], findings: Sequence[Any]) -> list[FileResult]:
@@ -309,6 +345,23 @@ def report_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
+def write_report(path: str, text: str) -> None:
+    """Write the report to ``path``: in place to anything that is not a regular file (a device,
+    a FIFO, ``/dev/stdout``), else atomically to the file a symbolic link leads to (the link
+    stays a link)."""
+    import stat
+
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
+            out.write(text)
+        return
+    write_atomically(os.path.realpath(path), text)
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory."""
     import tempfile
@@ -316,8 +369,8 @@ def write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=".kerasrnnlint-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
+            out.write(text)
         # mkstemp creates the file 0600; give the report the mode open() would have given it.
         os.chmod(temp, report_mode(path))
         os.replace(temp, path)
@@ -358,6 +411,7 @@ def emit(
     import io
 
     from kerasrnnlint import reporters
+    from kerasrnnlint.reporters._escape import display_path
     from kerasrnnlint.reporters.text import summary_line
 
     text_format = args.output_format == "text"
@@ -382,12 +436,16 @@ def emit(
         buffer = io.StringIO()
         reporter(results, ctx, buffer)
         try:
-            write_atomically(args.output_file, buffer.getvalue())
+            write_report(args.output_file, buffer.getvalue())
         except OSError as exc:
             cause = (exc.strerror or str(exc)).lower()
             raise UsageError(f"cannot write --output-file {args.output_file}: {cause}") from None
-        print(f"{summary_line(results)} Report written to {args.output_file}.")
+        print(f"{summary_line(results)} Report written to {display_path(args.output_file)}.")
     else:
+        # A file name that is not UTF-8 (a lone surrogate in Python) cannot be encoded: written as
+        # its escape (``\udcff``, valid in JSON), never an internal error that loses the report.
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         reporter(results, ctx, sys.stdout)
         sys.stdout.flush()
 
@@ -397,6 +455,10 @@ def check_command(argv: Sequence[str]) -> int:
 
     parser = check_parser()
     args = parser.parse_args(list(argv))
+    try:  # paths, globs and configuration are all relative to it
+        os.getcwd()
+    except OSError as exc:
+        raise UsageError(f"cannot use the working directory: {exc.strerror or exc}") from None
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("'-' (stdin) cannot be combined with other paths")
     if args.stdin_filename is not None:
@@ -420,8 +482,11 @@ def check_command(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
+    for warning in settings.warnings:
+        eprint(f"{PROG}: warning: {warning}")
     sources: dict[str, str] = {}
     if stdin:
+        refuse_output_among(args.output_file, [args.stdin_filename or "-"])
         results, text = lint_stdin(args, settings)
         sources.update((result.path, text) for result in results)
     else:
@@ -592,13 +657,22 @@ def dispatch(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kerasrnnlint import children
+
     args = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): the run still gives its status
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process
+        eprint(f"{PROG}: warning: stdout is closed; the report is not shown (see --output-file)")
     try:
-        return dispatch(args)
+        with children.stopped_by_signals():
+            return dispatch(args)
     except UsageError as exc:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
+    except children.Terminated as exc:  # SIGTERM, SIGHUP: children killed, die of the signal
+        return children.exit_by_signal(exc.signum)
     except KeyboardInterrupt:
+        children.kill_all()
         eprint(f"{PROG}: interrupted")
         return 130
     except SystemExit:

@@ -13,6 +13,7 @@ import fnmatch
 import functools
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
@@ -63,6 +64,8 @@ class Settings:
     force_exclude: bool = False  # apply excludes to paths named on the command line too
     probe_timeout: float | None = None  # ``probe-timeout`` (None: the probe's default)
     probe_min_severity: Severity | None = None  # ``probe-min-severity`` (None: the default)
+    # What configuration discovery passed over and why (unreadable files), for the user.
+    warnings: tuple[str, ...] = ()
 
     def codes_for(self, path: str) -> frozenset[str]:
         """The rule codes that apply to ``path`` (select minus ignore minus per-file-ignores)."""
@@ -217,7 +220,7 @@ def parse_positive_float(value: object, where: str) -> float:
         raise ConfigError(f"{where}: expected a positive number, got {value!r}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise ConfigError(f"{where}: expected a positive number, got {value!r}") from None
     if not number > 0 or number == float("inf"):
         raise ConfigError(f"{where}: expected a positive number, got {value!r}")
@@ -356,20 +359,50 @@ def settings_from_table(
 # --------------------------------------------------------------------------------------------------
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file (tomllib on 3.11+, tomli on 3.10)."""
+def _tomllib() -> Any:
     try:
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[no-redef,unused-ignore]
+    return tomllib
+
+
+def _read_config_bytes(path: Path) -> bytes:
+    """The bytes of a configuration file; OSError when it cannot be read (a FIFO is refused
+    without blocking)."""
+    from kerasrnnlint.files import open_regular
+
+    with open_regular(path) as handle:
+        return handle.read()
+
+
+def parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    """Parse TOML bytes; :class:`ConfigError` naming ``path`` when they are not valid TOML."""
+    tomllib = _tomllib()
     try:
-        with open(path, "rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    try:
+        parsed: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return data
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply to read") from None
+    return parsed
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file (tomllib on 3.11+, tomli on 3.10)."""
+    from kerasrnnlint.files import describe_os_error
+
+    try:
+        data = _read_config_bytes(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {describe_os_error(exc)}") from None
+    return parse_toml(data, path)
 
 
 def _tool_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
@@ -384,22 +417,56 @@ def _tool_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None
     return table
 
 
-def _has_table(path: Path) -> bool:
-    """Cheap check before parsing: does the file mention ``tool.kerasrnnlint``?"""
+def _has_table(path: Path, warnings: list[str] | None = None) -> bool:
+    """Does this pyproject.toml configure kerasrnnlint? It is parsed, then looked into, so that
+    every TOML form counts (``[tool]`` + ``kerasrnnlint = {...}``, ``[tool."kerasrnnlint"]``,
+    dotted keys). A file that does not parse is ours when it names the tool (then loading it
+    reports the error); one that cannot be read is skipped with a warning."""
+    from kerasrnnlint.files import describe_os_error
+
     try:
-        with open(path, "rb") as handle:
-            return f"tool.{TABLE}".encode() in handle.read()
-    except OSError:
+        data = _read_config_bytes(path)
+    except OSError as exc:
+        if warnings is not None:
+            warnings.append(
+                f"{path}: cannot read ({describe_os_error(exc)}); any [tool.{TABLE}] settings "
+                "in it are not applied"
+            )
         return False
+    try:
+        parsed = parse_toml(data, path)
+    except ConfigError:
+        return TABLE.encode() in data
+    tool = parsed.get("tool")
+    return isinstance(tool, Mapping) and TABLE in tool
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` upward from ``start`` with a ``[tool.kerasrnnlint]`` table."""
-    directory = start if start.is_dir() else start.parent
+def find_config(start: Path, warnings: list[str] | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` upward from ``start`` with a ``[tool.kerasrnnlint]`` table.
+
+    A directory that cannot be looked into (no search permission) or a pyproject.toml that cannot
+    be read is passed over; ``warnings`` gets a line saying so."""
+    from kerasrnnlint.files import describe_os_error
+
+    try:
+        directory = start if start.is_dir() else start.parent
+    except OSError:
+        directory = start.parent
     directory = Path(os.path.abspath(directory))
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file() and _has_table(path):
+        try:
+            mode = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            if warnings is not None:
+                warnings.append(
+                    f"{path}: cannot look for configuration there ({describe_os_error(exc)}); "
+                    "skipped"
+                )
+            continue
+        if stat.S_ISREG(mode) and _has_table(path, warnings):
             return path
     return None
 
@@ -420,11 +487,17 @@ def discover_settings(
     if isolated:
         return Settings()
     if config is not None:
-        if not config.is_file():
+        try:
+            exists = config.is_file()
+        except OSError:
+            exists = True  # reading it names the cause
+        if not exists:
             raise ConfigError(f"{config}: configuration file not found")
         return load_config(config)
-    found = find_config(start if start is not None else Path.cwd())
-    return load_config(found) if found is not None else Settings()
+    warnings: list[str] = []
+    found = find_config(start if start is not None else Path.cwd(), warnings)
+    settings = load_config(found) if found is not None else Settings()
+    return replace(settings, warnings=tuple(warnings)) if warnings else settings
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,15 @@ class Target:
     explicit: bool = False  # named on the command line
     error: str | None = None
     identity: tuple[int, int] | None = None  # (device, inode), to lint a file reached twice once
+    note: str | None = None  # skipped (not an error), and why: said in a note
 
 
 def suffix(path: str) -> str:
     return os.path.splitext(path)[1].lower()
 
 
-def _wanted_in_directory(path: str, name: str) -> bool:
+def _wanted_in_directory(path: str, name: str) -> bool | str:
+    """Is a file found in a directory linted? A string: it is skipped, and that says why."""
     ext = suffix(name)
     if ext in WALKED_SUFFIXES - HDF5_SUFFIXES:
         return True
@@ -51,7 +53,7 @@ def _wanted_in_directory(path: str, name: str) -> bool:
         if ext in HDF5_SUFFIXES:  # data and weights-only files are not models: not walked into
             return saved_model.looks_like_model_h5(Path(path))
         try:
-            return saved_model.looks_like_model_json(Path(path))
+            return saved_model.sniff_model_json(Path(path))
         except Exception:  # a frontend bug must not stop the walk; the file is just not a model
             return False
     return False
@@ -86,7 +88,7 @@ def _walk(
         if is_dir:
             yield from _enter(path, settings, ancestors, entry.is_symlink())
             continue
-        if not _wanted_in_directory(path, entry.name):
+        if suffix(entry.name) not in WALKED_SUFFIXES | {".json"}:
             continue
         try:
             info = entry.stat()  # follows symlinks
@@ -99,6 +101,14 @@ def _walk(
             continue
         if not stat.S_ISREG(info.st_mode):
             yield Target(path, error="not a regular file (a FIFO, socket or device); skipped")
+            continue
+        # Sniffing opens the file: only now that it is known to be a regular one (and the open
+        # checks that again on the descriptor, should it have been swapped for a FIFO since).
+        wanted = _wanted_in_directory(path, entry.name)
+        if isinstance(wanted, str):
+            yield Target(path, note=wanted)
+            continue
+        if not wanted:
             continue
         yield Target(path, identity=(info.st_dev, info.st_ino))
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
-import tempfile
+import sys
 import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
-from kerasrnnlint.files import Unreadable, decode_python, read_bytes
+from kerasrnnlint.files import Unreadable, decode_python, read_bytes, rewrite
 from kerasrnnlint.findings import Finding
 from kerasrnnlint.ir import POSITIONAL_PARAMS, ArgValue, Location, RecurrentLayer, Span
-from kerasrnnlint.runner import lint_file, lint_text
+from kerasrnnlint.runner import Prepared, lint_file, lint_prepared, lint_text
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def fix_source(text: str, findings: Iterable[Finding], *, unsafe: bool = False) 
     if not applied:
         return SourceFix(text=text, skipped=tuple(skipped))
     new_module = wrapper.module.visit(_Apply(plan))
-    new_text = bom + restore(new_module.code)
+    new_text = bom + _keep_last_ending(body, restore(new_module.code))
     return SourceFix(text=new_text, applied=tuple(applied), skipped=tuple(skipped))
 
 
@@ -156,6 +155,15 @@ def _parse(text: str) -> tuple[cst.Module, Callable[[str], str]]:
 
 def _identity(code: str) -> str:
     return code
+
+
+def _keep_last_ending(old: str, new: str) -> str:
+    """``new`` ending with the line terminator ``old`` ends with: libcst drops a final lone CR
+    (old Mac line endings) from the code it prints."""
+    ending = "\r\n" if old.endswith("\r\n") else old[-1:] if old.endswith(("\r", "\n")) else ""
+    if ending and not new.endswith(("\r", "\n")):
+        return new + ending
+    return new
 
 
 def _mask(text: str) -> tuple[str, tuple[int, ...]]:
@@ -515,6 +523,7 @@ def _noqa_in(content: str) -> re.Match[str] | None:
 class _Source:
     text: str
     encoding: str
+    data: bytes = b""  # as read: the file is written only if it still holds these bytes
 
 
 def _read(path: str) -> _Source:
@@ -526,7 +535,7 @@ def _read(path: str) -> _Source:
     if isinstance(text, Unreadable):
         raise FixError(f"cannot read the file: {text.cause}")
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return _Source(text=text, encoding=encoding)
+    return _Source(text=text, encoding=encoding, data=data)
 
 
 def _compiles(text: str, path: str) -> str | None:
@@ -549,21 +558,9 @@ def _compiles(text: str, path: str) -> str | None:
 
 
 def write_atomic(path: str, text: str, encoding: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and
-    ``os.replace``, keeping the file's permissions."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode(encoding))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to the file at ``path`` (through a symbolic link, keeping hard links, owner,
+    group and mode; a read-only file is refused): see :func:`kerasrnnlint.files.rewrite`."""
+    rewrite(path, text.encode(encoding))
 
 
 def unified_diff(path: str, old: str, new: str, root: str | None = None) -> str:
@@ -616,7 +613,12 @@ def _leftover_messages(
 def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> _Edited:
     source = _read(result.path)
     text = source.text
-    current = result
+    # The findings' spans are those of the text the run linted: the file may have changed since.
+    # Lint the text read here, so that every edit lands on the call it is meant for.
+    current = lint_text(text, result.path, settings)
+    if current.error is not None:
+        raise FixError(f"cannot lint the file as it is now: {current.error}")
+    result = current
     fixed = 0
     applied: list[Finding] = []
     leftover: tuple[tuple[Finding, str], ...] = ()
@@ -642,14 +644,31 @@ def _fix_python(result: FileResult, settings: Settings, options: FixOptions) -> 
         return _Edited(result, messages=messages)
     broken = _compiles(text, result.path)
     if broken is not None:
-        why = f"{result.path}: not written: the fixed source would not compile: {broken}"
+        why = _not_compiling(result.path, source.text, broken, "the fixed source")
         return _Edited(result, messages=(*messages, why))
     done = tuple(applied)
     if options.diff_only:
         diff = unified_diff(result.path, source.text, text, options.root)
         return _Edited(result, fixed, messages, diff=diff, applied=done)
+    if read_bytes(result.path) != source.data:
+        why = f"{result.path}: not written: the file changed while it was being fixed; run again"
+        return _Edited(result, messages=(*messages, why))
     write_atomic(result.path, text, source.encoding)
     return _Edited(current, fixed, messages, written=True, applied=done)
+
+
+def _not_compiling(where: str, original: str, broken: str, what: str) -> str:
+    """Why an edit is not written: it would not compile, or, when the original does not compile
+    with this Python either (3.12+ syntax under 3.11), that the edit cannot be checked here."""
+    before = _compiles(original, where)
+    if before is not None:
+        version = ".".join(map(str, sys.version_info[:2]))
+        return (
+            f"{where}: not written: the file itself does not compile with the running Python "
+            f"{version} ({before}), so the fixed version cannot be checked; run the fix with a "
+            "Python that knows this syntax, or fix it by hand"
+        )
+    return f"{where}: not written: {what} would not compile: {broken}"
 
 
 def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -> _Edited:
@@ -658,10 +677,18 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
     from kerasrnnlint.frontends.base import InputError
 
     path = Path(result.path)
+    data = read_bytes(str(path), notebook.MAX_BYTES)
+    if isinstance(data, Unreadable):
+        raise FixError(f"cannot read the file: {data.cause}")
     try:
-        cells = {cell.number: cell for cell in notebook.read(path).cells}
+        parsed = notebook.parse(data)
     except InputError as exc:
         raise FixError(exc.message) from None
+    cells = {cell.number: cell for cell in parsed.cells}
+    # The notebook as it is now (it may have changed since the run linted it).
+    result = lint_prepared(Prepared(str(path), "notebook", data=data), settings)
+    if result.error is not None:
+        raise FixError(f"cannot lint the file as it is now: {result.error}")
     by_cell: dict[int, list[Finding]] = {}
     for finding in result.findings:
         if finding.location.cell in cells:
@@ -689,9 +716,7 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
         if new != old:
             broken = _compiles(new, f"{path}:cell {number}")
             if broken is not None:
-                why = (
-                    f"{path}:cell {number}: not written: the fixed cell would not compile: {broken}"
-                )
+                why = _not_compiling(f"{path}:cell {number}", old, broken, "the fixed cell")
                 return _Edited(result, messages=(why,))
             sources[number] = new
     messages = _leftover_messages(leftover, result.findings)
@@ -703,6 +728,9 @@ def _fix_notebook(result: FileResult, settings: Settings, options: FixOptions) -
             for n, new in sources.items()
         )
         return _Edited(result, fixed, messages, diff=diff, applied=tuple(applied))
+    if read_bytes(str(path), notebook.MAX_BYTES) != data:
+        why = f"{path}: not written: the file changed while it was being fixed; run again"
+        return _Edited(result, messages=(*messages, why))
     notebook.write_cells(path, sources)
     after = lint_file(str(path), settings)
     messages = _leftover_messages(leftover, after.findings)

@@ -24,12 +24,13 @@ from pathlib import Path, PurePath
 
 
 def git_top_level(start: Path) -> Path | None:
-    """The nearest directory upward of ``start`` that has a ``.git`` entry, or None."""
+    """The nearest directory upward of ``start`` that has a ``.git`` entry, or None. A directory
+    that cannot be searched (no permission) counts as having none (``os.path`` never raises)."""
     directory = Path(os.path.abspath(start))
-    if not directory.is_dir():
+    if not os.path.isdir(directory):
         directory = directory.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
+        if os.path.lexists(candidate / ".git"):
             return candidate
     return None
 

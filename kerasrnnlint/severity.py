@@ -126,7 +126,10 @@ def number(arg: Arg) -> float | None:
     value = arg.value
     if not arg.known or isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float (10**400 in source or JSON)
+        return None
 
 
 def canonical_activation(arg: Arg) -> str | None:

@@ -180,3 +180,101 @@ def test_unreadable_file(project: Path) -> None:
     finally:
         secret.chmod(0o600)
     assert_reported(proc, "secret.py", "permission denied")
+
+
+def test_closed_stdin_is_an_input_error(tmp_path: Path) -> None:
+    for args in (["-"], ["--stdin-filename", "m.py"]):
+        proc = run_cli(*args, cwd=tmp_path, preexec_fn=lambda: os.close(0))
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+        assert ": error: cannot read stdin: it is closed" in proc.stderr, proc.stderr
+        assert proc.returncode == 2
+
+
+def test_model_json_on_stdin_is_dispatched_by_the_stdin_filename(tmp_path: Path) -> None:
+    model = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {
+            "layers": [{"class_name": "LSTM", "config": {"name": "lstm", "activation": "relu"}}]
+        },
+    }
+    proc = run_cli(
+        "-",
+        "--stdin-filename",
+        "m.json",
+        "--select",
+        "KRL001",
+        cwd=tmp_path,
+        stdin=json.dumps(model),
+    )
+    assert "m.json › lstm: KRL001" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 1
+
+
+def test_keras_archive_on_stdin_is_a_binary_input_error(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    with open(tmp_path / "m.keras", "rb") as handle:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kerasrnnlint", "-", "--stdin-filename", "m.keras"],
+            stdin=handle,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    assert "m.keras: error: binary input on stdin (a Keras zip archive" in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+
+
+def test_python2_except_comma_is_reported_like_the_other_python2_forms(project: Path) -> None:
+    # libcst reads it as PEP 758 `except A, B:`; Python 3 before 3.14 refuses it.
+    (project / "py2.py").write_bytes(
+        b"from keras.layers import LSTM\ntry:\n    pass\nexcept ValueError, e:\n    pass\n"
+        b'LSTM(8, activation="relu")\n'
+    )
+    proc = lint(project)
+    assert_reported(proc, "py2.py", "Python 2 `except X, e:`")
+    assert "(line 4:1)" in proc.stderr, proc.stderr
+
+
+def test_tabs_libcst_refuses_but_python_accepts_are_reported_at_their_line(
+    project: Path,
+) -> None:
+    # Python accepts this indentation (the tab-only blank line is ignored); libcst's tokenizer
+    # refuses it and said so at 1:1.
+    (project / "tabs.py").write_bytes(
+        b"from keras.layers import LSTM\nif x:\n \tif x:\n       \t\n\t    x = 1\n"
+        b'LSTM(8, activation="relu")\n'
+    )
+    proc = lint(project)
+    assert_reported(proc, "tabs.py", "no matching outer block for dedent")
+    assert "(line 5:1)" in proc.stderr, proc.stderr
+
+
+def test_closed_stdout_or_stderr_keeps_the_exit_status(project: Path) -> None:
+    for closed in (1, 2):
+        proc = run_cli(
+            ".", "--select", "KRL001", cwd=project, preexec_fn=lambda fd=closed: os.close(fd)
+        )
+        assert "internal error" not in proc.stderr, proc.stderr
+        assert proc.returncode == 1, proc.stderr
+    proc = run_cli(".", cwd=project, preexec_fn=lambda: os.close(1))
+    assert "stdout is closed" in proc.stderr
+
+
+def test_removed_working_directory_is_a_usage_error(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def enter_and_remove() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    proc = run_cli(preexec_fn=enter_and_remove)
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert "cannot use the working directory: no such file or directory" in proc.stderr.lower()
+    assert proc.returncode == 2

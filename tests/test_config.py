@@ -248,3 +248,102 @@ def test_force_exclude_applies_to_the_stdin_filename(project: Path) -> None:
         "-q", "-", "--stdin-filename", "model.py", "--force-exclude", cwd=project, stdin=RISKY
     )
     assert codes(proc) == [("model.py", "KRL001")]
+
+
+# --------------------------------------------------------------------------------------------------
+# Every TOML form, and files that cannot be read or parsed
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[tool]\nkerasrnnlint = { select = ["KRL002"] }\n',
+        '[tool."kerasrnnlint"]\nselect = ["KRL002"]\n',
+        "[tool . kerasrnnlint]\nselect = ['KRL002']\n",
+        '[tool]\nkerasrnnlint.select = ["KRL002"]\n',
+        'tool.kerasrnnlint.select = ["KRL002"]\n',
+        "[tool.'kerasrnnlint']\nselect = [\"KRL002\"]\n",
+    ],
+    ids=["inline-table", "quoted", "spaced", "dotted-in-tool", "dotted-top", "single-quoted"],
+)
+def test_table_in_any_toml_form_is_read(project: Path, text: str) -> None:
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    proc = run_cli(".", "--quiet", cwd=project)
+    assert codes(proc) == [("gates.py", "KRL002")], proc.stdout + proc.stderr
+    bad = text.replace('["KRL002"]', '["KRL999"]').replace("['KRL002']", "['KRL999']")
+    (project / "pyproject.toml").write_text(bad, encoding="utf-8")
+    refused = run_cli(".", cwd=project)
+    assert refused.returncode == 2 and "KRL999" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"[tool.kerasrnnlint]\nselect = ['KRL001'] # caf\xe9\n", "not UTF-8"),
+        (b"[tool.kerasrnnlint]\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+    ],
+    ids=["latin-1", "nested-5000"],
+)
+def test_pyproject_that_cannot_be_decoded_or_nests_too_deep_is_a_config_error(
+    project: Path, data: bytes, message: str
+) -> None:
+    (project / "pyproject.toml").write_bytes(data)
+    proc = run_cli(".", cwd=project)
+    assert proc.returncode == 2
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "pyproject.toml: not valid TOML: " in proc.stderr and message in proc.stderr
+
+
+def _as_user() -> object:
+    """A ``preexec_fn`` under which root obeys file permissions (see test_cli_inputs)."""
+    import os
+    import sys
+
+    from test_cli_inputs import drop_file_read_override
+
+    if os.geteuid() != 0:
+        return None
+    if not sys.platform.startswith("linux"):
+        pytest.skip("root reads every file here")
+    return drop_file_read_override
+
+
+def test_unreadable_pyproject_is_reported_and_the_run_goes_on(project: Path) -> None:
+    configure(project, 'select = ["KRL002"]\n')
+    (project / "pyproject.toml").chmod(0)
+    try:
+        proc = run_cli(".", "--quiet", cwd=project, preexec_fn=_as_user())  # type: ignore[arg-type]
+    finally:
+        (project / "pyproject.toml").chmod(0o644)
+    assert "pyproject.toml: cannot read (permission denied)" in proc.stderr, proc.stderr
+    assert ("model.py", "KRL001") in codes(proc)  # the defaults applied, the run went on
+
+
+def test_directory_without_search_permission_in_discovery_is_reported(project: Path) -> None:
+    locked = project / "locked"
+    locked.mkdir()
+    (locked / "inner.py").write_text(RISKY, encoding="utf-8")
+    locked.chmod(0o600)  # readable, not searchable
+    try:
+        proc = run_cli(
+            "locked/inner.py",
+            "model.py",
+            cwd=project,
+            preexec_fn=_as_user(),  # type: ignore[arg-type]
+        )
+    finally:
+        locked.chmod(0o755)
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "locked/pyproject.toml: cannot look for configuration there" in proc.stderr
+    assert "locked/inner.py: error: permission denied" in proc.stderr, proc.stderr
+    assert "model.py:3:" in proc.stdout
+    assert proc.returncode == 2
+
+
+def test_pyproject_that_is_a_fifo_does_not_block(project: Path) -> None:
+    import os
+
+    os.mkfifo(project / "pyproject.toml")
+    proc = run_cli(".", "--quiet", cwd=project, timeout=60)
+    assert ("model.py", "KRL001") in codes(proc), proc.stdout + proc.stderr

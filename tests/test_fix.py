@@ -225,15 +225,17 @@ def test_line_endings_bom_encoding_and_permissions_are_kept(tmp_path: Path) -> N
 
 def test_fixed_result_that_would_not_compile_is_not_written(tmp_path: Path) -> None:
     # libcst (and so the linter) accepts this file, but Python cannot compile it: a fixed version
-    # would not compile either, so nothing is written.
+    # would not compile either, so nothing is written, and the message says the file is the cause.
     source = "from keras.layers import LSTM\n\nlayer = LSTM(8, activation='relu')\nbreak\n"
     path = tmp_path / "broken.py"
     path.write_text(source, encoding="utf-8")
     done = run_cli("--fix", "--unsafe-fixes", "--isolated", "broken.py", cwd=tmp_path)
     assert path.read_text(encoding="utf-8") == source
-    assert "broken.py: not written: the fixed source would not compile: 'break' outside loop" in (
+    assert "broken.py: not written: the file itself does not compile with the running Python" in (
         done.stderr
     )
+    assert "'break' outside loop (line 4)" in done.stderr
+    assert "the fixed source would not compile" not in done.stderr
     assert done.returncode == 1
 
 

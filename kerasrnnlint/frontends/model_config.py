@@ -54,6 +54,26 @@ _INPUT = "\x00input"  # the model input of a Sequential without an InputLayer en
 
 _OPTIMIZER_NAMES: Mapping[str, str] = {name.lower(): name for name in DEFAULT_LEARNING_RATES}
 
+# No model configuration creates this many JSON objects and arrays (a 12,000-layer model: about
+# 400,000); more would take gigabytes of memory however few bytes the file has.
+MAX_CONFIG_OBJECTS = 2_000_000
+
+
+def too_many_objects(data: bytes | str, limit: int = MAX_CONFIG_OBJECTS) -> str | None:
+    """Why a JSON text would create too many objects to read (48 MB of ``{},`` is 16 million
+    dicts, gigabytes of memory), or None. Counted on the text before parsing: every JSON object
+    and array starts with a bracket (brackets inside strings count too: an upper bound)."""
+    if isinstance(data, bytes):
+        count = data.count(b"{") + data.count(b"[")
+    else:
+        count = data.count("{") + data.count("[")
+    if count > limit:
+        return (
+            f"model configuration with more than {limit:,} JSON objects and arrays "
+            f"({count:,} brackets); not read"
+        )
+    return None
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -130,7 +150,10 @@ def _round(value: float) -> float:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return _round(float(value))
+    try:
+        return _round(float(value))
+    except OverflowError:  # an integer beyond any float (JSON allows it): not a usable number
+        return None
 
 
 def shape_of(value: object) -> tuple[int | None, ...] | None:
@@ -306,6 +329,10 @@ class Graph:
     input_shape: tuple[int | None, ...] | None = None
     nested: dict[str, Graph] = field(default_factory=dict)
     memo: dict[str, Producer] = field(default_factory=dict)
+    # Position of each layer in ``order`` and the input shape found for each layer: without
+    # them a Sequential model of n layers took n^3 steps (12,000 layers: over 10 minutes).
+    position: dict[str, int] = field(default_factory=dict)
+    shapes: dict[str, tuple[int | None, ...] | None] = field(default_factory=dict)
 
 
 def _tensor_layers(node: object, found: list[str]) -> list[str]:
@@ -349,7 +376,7 @@ def _input_names(graph: Graph, name: str) -> list[str]:
 def _feeding_name(graph: Graph, name: str) -> str | None:
     """The name of the layer whose output feeds layer ``name`` (first input), in ``graph``."""
     if graph.sequential:
-        index = graph.order.index(name)
+        index = graph.position[name]
         return graph.order[index - 1] if index > 0 else _INPUT
     nodes = graph.entries[name].get("inbound_nodes")
     if isinstance(nodes, list) and nodes:
@@ -395,6 +422,7 @@ def build_graph(
             or shape
         )
     graph = Graph(entries, order, sequential, prefix, outputs, parent, name_in_parent, shape)
+    graph.position = {name: index for index, name in enumerate(order)}
     for name in order:
         if sublayers(entries[name]) is not None:
             graph.nested[name] = build_graph(entries[name], (*prefix, name), graph, name)
@@ -507,22 +535,32 @@ def _producer_activation(entry: Mapping[str, Any]) -> tuple[str | None, bool]:
     return None, True
 
 
+_NO_SHAPE = "\x00none"  # in ``Graph.shapes``: the walk back ended without an input shape
+
+
 def _input_shape(graph: Graph, name: str) -> tuple[int | None, ...] | None:
     """The batch shape of the model input the data of layer ``name`` flows from."""
-    seen: set[str] = set()
+    seen: list[str] = []
     current: str | None = name
+    found: tuple[int | None, ...] | str | None = _NO_SHAPE
     while current is not None and current not in seen:
-        seen.add(current)
+        if current in graph.shapes:  # an earlier layer's walk went on from here
+            found = graph.shapes[current] if graph.shapes[current] is not None else _NO_SHAPE
+            break
+        seen.append(current)
         if current == _INPUT:
             break
         entry = graph.entries[current]
         if class_name(entry) in ("InputLayer", "Input"):
             cfg = config_of(entry)
-            shape = shape_of(cfg.get("batch_shape")) or shape_of(cfg.get("batch_input_shape"))
-            if shape is not None:
-                return shape
+            found = shape_of(cfg.get("batch_shape")) or shape_of(cfg.get("batch_input_shape"))
+            found = _NO_SHAPE if found is None else found
             break
         current = _feeding_name(graph, current)
+    for step in seen:
+        graph.shapes[step] = None if isinstance(found, str) else found
+    if not isinstance(found, str):
+        return found
     if graph.input_shape is not None:
         return graph.input_shape
     if graph.parent is not None and graph.name_in_parent is not None:
@@ -705,12 +743,18 @@ def unwrap(document: object) -> tuple[Mapping[str, Any], object] | None:
 
         model = document["model_config"]
         training = document.get("training_config", document.get("compile_config"))
+        for text in (model, training):
+            crowded = too_many_objects(text) if isinstance(text, str | bytes) else None
+            if crowded is not None:
+                from kerasrnnlint.frontends.base import InputError
+
+                raise InputError(f"model_config: {crowded}")
         try:
             if isinstance(model, str | bytes):
                 model = json.loads(model)
             if isinstance(training, str | bytes):
                 training = json.loads(training)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if is_model(model):
             return model, training

@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kerasrnnlint.files import MAX_SOURCE_BYTES, too_large_to_parse
 from kerasrnnlint.frontends.base import FrontendResult, InputError, NoqaMap
 from kerasrnnlint.ir import Arg, Location, RecurrentLayer, Span
 
 MAX_BYTES = 256 * 1024 * 1024  # notebooks with outputs can be large, but not this large
+# Outputs (plots, widget state) hold JSON too, but not this many objects (about 1 GB of memory).
+MAX_JSON_OBJECTS = 5_000_000
 
 # Cell magics whose body is Python (the rest, e.g. %%bash or %%writefile, are left out).
 PYTHON_BODY_CELL_MAGICS: frozenset[str] = frozenset(
@@ -99,6 +101,12 @@ def _language(metadata: object) -> str | None:
 
 def parse(data: bytes) -> Notebook:
     """The code cells of a notebook file's bytes. Raises :class:`InputError` when it is not one."""
+    brackets = data.count(b"{") + data.count(b"[")
+    if brackets > MAX_JSON_OBJECTS:  # bytes are bounded; what they would create, too
+        raise InputError(
+            f"not read: more than {MAX_JSON_OBJECTS:,} JSON objects and arrays ({brackets:,} "
+            "brackets) would take gigabytes of memory"
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))  # nbformat: UTF-8 JSON
     except UnicodeDecodeError as exc:
@@ -133,13 +141,11 @@ def parse(data: bytes) -> Notebook:
 
 def read(path: Path) -> Notebook:
     """The code cells of the notebook at ``path``."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"notebook too large ({size // (1024 * 1024)} MB), skipped")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    from kerasrnnlint.files import Unreadable, read_bytes
+
+    data = read_bytes(str(path), MAX_BYTES)  # a regular file only (a FIFO would block)
+    if isinstance(data, Unreadable):
+        raise InputError(f"cannot read: {data.cause}")
     return parse(data)
 
 
@@ -298,8 +304,11 @@ def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
             notes.append(f"cell {cell.number} is not Python ({magic}); skipped")
     while True:
         text, blocks = join(cells)
-        if not may_hold_recurrent_layer(text.encode("utf-8", "surrogatepass")):
+        encoded = text.encode("utf-8", "surrogatepass")
+        if not may_hold_recurrent_layer(encoded):
             return FrontendResult(notes=tuple(notes))
+        if len(encoded) > MAX_SOURCE_BYTES:  # the limit of Python files, for the same parser
+            raise InputError(too_large_to_parse(len(encoded)).replace("of Python", "of code"))
         try:
             result = source.analyze(text, path)
             break
@@ -480,10 +489,12 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
     Only those cells' ``source`` values are rewritten in the file's text; every other byte
     (outputs, metadata, layout, escapes, line endings, a BOM) stays as it was.
     """
-    import tempfile
+
+    from kerasrnnlint.files import open_regular
 
     path = Path(path)
-    data = path.read_bytes()
+    with open_regular(path) as handle:
+        data = handle.read()
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
     raw = data.decode("utf-8-sig")
     doc = json.loads(raw)
@@ -515,13 +526,6 @@ def write_cells(path: Path, sources: Mapping[int, str]) -> None:
         if raw.endswith("\n"):
             text += "\n"
     text = bom + text
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from kerasrnnlint.files import rewrite
+
+    rewrite(path, text.encode("utf-8"))  # keeps links, owner and mode; refuses read-only files

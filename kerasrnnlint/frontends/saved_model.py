@@ -15,13 +15,16 @@ the cause.
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from kerasrnnlint.files import describe_os_error, open_regular
 from kerasrnnlint.frontends import model_config
 from kerasrnnlint.frontends.base import FrontendResult, InputError, MissingDependency
+from kerasrnnlint.frontends.model_config import too_many_objects
 from kerasrnnlint.links import install_hint
 
 MODEL_SUFFIXES: frozenset[str] = frozenset({".keras", ".h5", ".hdf5", ".json"})
@@ -53,18 +56,9 @@ def _looks_like_python(head: bytes) -> bool:
     return text.startswith(_PYTHON_HINTS) or b"\nimport " in text or b"\ndef " in text
 
 
-def _read_head(path: Path, size: int = 512) -> bytes:
+def _bounded_read(handle: BinaryIO, limit: int) -> bytes:
     try:
-        with path.open("rb") as handle:
-            return handle.read(size)
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}") from None
-
-
-def _bounded_read(path: Path, limit: int) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > limit:
@@ -81,6 +75,9 @@ def _not_a_model_file(head: bytes, expected: str) -> InputError:
 
 
 def _parse_json(data: bytes, what: str) -> Any:
+    crowded = too_many_objects(data)
+    if crowded is not None:
+        raise InputError(f"{what}: {crowded}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -114,7 +111,7 @@ def _model_from(document: Any, what: str) -> tuple[dict[str, Any], Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def read_keras_archive(path: Path) -> tuple[dict[str, Any], Any]:
+def read_keras_archive(path: Path | BinaryIO) -> tuple[dict[str, Any], Any]:
     """The model config of a ``.keras`` zip (its ``compile_config`` included), bounded read."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -147,7 +144,7 @@ def read_keras_archive(path: Path) -> tuple[dict[str, Any], Any]:
     return _model_from(document, "config.json")
 
 
-def read_h5(path: Path) -> tuple[dict[str, Any], Any]:
+def read_h5(path: Path | BinaryIO) -> tuple[dict[str, Any], Any]:
     """The ``model_config`` and ``training_config`` attributes of a legacy HDF5 model file."""
     try:
         import h5py
@@ -180,8 +177,11 @@ def read_h5(path: Path) -> tuple[dict[str, Any], Any]:
     for name, value in raw.items():
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
+        if getattr(value, "size", 1) != 1:  # an array attribute: not what Keras writes
+            shape = getattr(value, "shape", "?")
+            raise InputError(f"{name} attribute is an array (shape {shape}), not JSON text")
         if hasattr(value, "item") and not isinstance(value, str):
-            value = value.item()  # numpy scalar
+            value = value.item()  # numpy scalar (or an array of one element)
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
         if not isinstance(value, str):
@@ -193,39 +193,90 @@ def read_h5(path: Path) -> tuple[dict[str, Any], Any]:
     return model, texts.get("training_config")
 
 
-def read_json(path: Path) -> tuple[dict[str, Any], Any]:
+def read_json(path: Path | BinaryIO) -> tuple[dict[str, Any], Any]:
+    if isinstance(path, Path):
+        with _open(path) as handle:
+            return read_json(handle)
     data = _bounded_read(path, MAX_CONFIG_BYTES)
+    return json_model(data)
+
+
+def json_model(data: bytes) -> tuple[dict[str, Any], Any]:
+    """The model configuration of the bytes of a ``.json`` model file."""
     document = _parse_json(data, "the file")
     return _model_from(document, "the JSON document")
 
 
+def _open(path: Path) -> BinaryIO:
+    """``path`` opened if it is a regular file (checked on the descriptor: a FIFO never blocks)."""
+    try:
+        return open_regular(path)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {describe_os_error(exc)}") from None
+
+
 def read_model(path: Path) -> tuple[dict[str, Any], Any]:
     """The model configuration (and training config, for .h5) of a model file, by its content."""
-    head = _read_head(path)
-    if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
-        return read_keras_archive(path)
-    if head.startswith(HDF5_MAGIC):
-        return read_h5(path)
-    suffix = path.suffix.lower()
-    if suffix == ".keras":
-        raise _not_a_model_file(head, "a Keras zip archive")
-    if suffix in (".h5", ".hdf5"):
-        raise _not_a_model_file(head, "an HDF5 model file")
-    return read_json(path)
+    with _open(path) as handle:
+        try:
+            head = handle.read(512)
+            handle.seek(0)
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}") from None
+        if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+            return read_keras_archive(handle)
+        if head.startswith(HDF5_MAGIC):
+            return read_h5(handle)
+        suffix = path.suffix.lower()
+        if suffix == ".keras":
+            raise _not_a_model_file(head, "a Keras zip archive")
+        if suffix in (".h5", ".hdf5"):
+            raise _not_a_model_file(head, "an HDF5 model file")
+        return read_json(handle)
+
+
+def read_model_data(data: bytes, name: str) -> tuple[dict[str, Any], Any]:
+    """The model configuration of a model file's bytes (stdin): JSON only; a binary model
+    (``.keras`` zip, ``.h5``) needs its path."""
+    kind = sniff_kind(data[:8])
+    if kind is not None or b"\0" in data[:8192]:
+        what = kind or "binary data"
+        raise InputError(
+            f"binary input on stdin ({what}): model archives are read from their path; "
+            f"run kerasrnnlint {Path(name).name or 'MODEL'} instead of piping it"
+        )
+    return json_model(data)
 
 
 def looks_like_model_json(path: Path) -> bool:
     """For directory walks: is this ``.json`` file a Keras model config (bounded read)?"""
+    return sniff_model_json(path) is True
+
+
+def sniff_model_json(path: Path) -> bool | str:
+    """For directory walks: True for a Keras model config, False for other JSON, or why a file
+    that may be a model is skipped (unreadable, too large to sniff): a note for people."""
     try:
-        with Path(path).open("rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read(MAX_SNIFF_BYTES + 1)
-    except OSError:
+    except OSError as exc:
+        return f"not checked: cannot read: {describe_os_error(exc)}"
+    if b"class_name" not in data:
         return False
-    if len(data) > MAX_SNIFF_BYTES or b"class_name" not in data:
+    if len(data) > MAX_SNIFF_BYTES:
+        head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head.startswith(b"{") and (b'"config"' in head or b'"model_config"' in head):
+            return (
+                f"not checked: may be a Keras model config, but it is over the "
+                f"{MAX_SNIFF_BYTES // (1024 * 1024)} MB read while walking directories; "
+                "name it on the command line to lint it"
+            )
+        return False
+    if too_many_objects(data) is not None:
         return False
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return model_config.unwrap(document) is not None
 
@@ -236,16 +287,33 @@ def looks_like_model_h5(path: Path) -> bool:
     ``save_weights`` or a checkpoint callback); anything else is linted, so that a broken model
     file, or h5py missing, is still reported."""
     try:
-        with Path(path).open("rb") as handle:
-            if not handle.read(len(HDF5_MAGIC)).startswith(HDF5_MAGIC):
+        with open_regular(path) as raw:
+            if not raw.read(len(HDF5_MAGIC)).startswith(HDF5_MAGIC):
                 return True
-        import h5py
-    except (OSError, ImportError):
+    except OSError:  # unreadable: lint it, and the error names the cause
         return True
+    import os
+
     try:
-        with h5py.File(path, "r") as handle:
-            return "model_config" in handle.attrs
-    except Exception:  # unreadable: lint it, and the error names the cause
+        import h5py  # noqa: F401  (imported once here: each forked child inherits it)
+    except ImportError:
+        return True  # linted, and the error says h5py is needed
+    if hasattr(os, "fork") and threading.current_thread() is threading.main_thread():
+        from kerasrnnlint.children import call_forked
+
+        found = call_forked(_has_model_config, path)  # h5py's native code on a file of anyone's
+        return found if isinstance(found, bool) else True
+    return _has_model_config(path)
+
+
+def _has_model_config(path: Path) -> bool:
+    try:
+        with open_regular(path) as raw:
+            import h5py
+
+            with h5py.File(raw, "r") as handle:
+                return "model_config" in handle.attrs
+    except Exception:  # unreadable, or h5py missing: lint it, and the error names the cause
         return True
 
 
@@ -254,4 +322,11 @@ def analyze_file(path: Path) -> FrontendResult:
     path = Path(path)
     model, training = read_model(path)
     analysis = model_config.analyze(model, str(path), training)
+    return FrontendResult(layers=analysis.layers, notes=analysis.notes)
+
+
+def analyze_data(data: bytes, path: str) -> FrontendResult:
+    """The recurrent layers of a model file's bytes (stdin, named ``path``): JSON only."""
+    model, training = read_model_data(data, path)
+    analysis = model_config.analyze(model, path, training)
     return FrontendResult(layers=analysis.layers, notes=analysis.notes)

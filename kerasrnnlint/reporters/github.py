@@ -27,6 +27,7 @@ from typing import TextIO
 from kerasrnnlint.engine import FileResult
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.reporters import ReportContext
+from kerasrnnlint.reporters._escape import printable
 from kerasrnnlint.reporters.positions import Positions, error_position
 from kerasrnnlint.reporters.text import plural
 from kerasrnnlint.roots import display_path
@@ -39,6 +40,9 @@ COMMANDS: dict[Severity, str] = {
 }
 
 
+NEWLINES = "\r\n"  # escaped by the workflow command rules, not as other control characters
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -48,7 +52,10 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, properties: Sequence[tuple[str, object]], message: str) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    message = printable(message, NEWLINES)  # terminal escapes in a file name: escaped
+    props = ",".join(
+        f"{key}={escape_property(printable(str(value), NEWLINES))}" for key, value in properties
+    )
     return (
         f"::{name} {props}::{escape_data(message)}"
         if props

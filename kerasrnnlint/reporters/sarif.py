@@ -136,7 +136,7 @@ def artifact_location(path: str, root: Path | str | None = None) -> dict[str, An
     rel = rooted(path, root)
     if rel is None:
         return {"uri": Path(path).resolve().as_uri()}
-    return {"uri": quote(rel), "uriBaseId": SRCROOT}
+    return {"uri": quote(rel, errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def region(span: Span, cell: int | None = None) -> dict[str, Any]:

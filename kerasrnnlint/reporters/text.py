@@ -16,6 +16,7 @@ from kerasrnnlint.engine import FileResult
 from kerasrnnlint.findings import Finding, Severity
 from kerasrnnlint.ir import RecurrentLayer
 from kerasrnnlint.reporters import ReportContext
+from kerasrnnlint.reporters._escape import escaped_items
 
 CONTEXT_LINES = 1  # lines shown above and below the reported line
 CHECKED_ARGS: tuple[str, ...] = ("activation", "recurrent_activation", "recurrent_dropout")
@@ -426,7 +427,7 @@ def report_items(results: Sequence[FileResult], ctx: ReportContext) -> Iterator[
 
 
 def _plain(results: Sequence[FileResult], ctx: ReportContext, out: TextIO) -> None:
-    for kind, payload in report_items(results, ctx):
+    for kind, payload in escaped_items(report_items(results, ctx)):  # names may hold escapes
         if kind == "finding":
             out.write(header(payload, ctx.unsafe_fixes) + "\n")
         elif kind == "frame":
@@ -443,7 +444,7 @@ def _colour(results: Sequence[FileResult], ctx: ReportContext, out: TextIO) -> N
     console = Console(
         file=out, force_terminal=True, no_color=False, highlight=False, soft_wrap=True
     )
-    for kind, payload in report_items(results, ctx):
+    for kind, payload in escaped_items(report_items(results, ctx)):  # names may hold escapes
         if kind == "finding":
             finding: Finding = payload
             style = SEVERITY_STYLE[finding.severity]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import libcst as cst
 
-from kerasrnnlint.frontends import ipython
+from kerasrnnlint.frontends import ipython, pyparse_errors
 from kerasrnnlint.frontends.base import FrontendResult, InputError
 from kerasrnnlint.frontends.source.analyzer import find_layers
 from kerasrnnlint.frontends.source.context import attach_context
@@ -68,7 +68,7 @@ def _describe(exc: cst.ParserSyntaxError, text: str) -> InputError:
     line, column = (
         (int(match[1]), int(match[2]) + 1) if match else (exc.raw_line, exc.raw_column + 1)
     )
-    python = _python_error(text)
+    python = _python_error(text) or pyparse_errors.libcst_only_position(exc, text)
     if python is not None:
         detail, line, column = python
     lines = text.splitlines()
@@ -171,7 +171,7 @@ def parse(text: str) -> cst.Module:
             raise InputError(refused)
     try:
         with deep_recursion():
-            return cst.parse_module(text)
+            return pyparse_errors.refuse_python2(cst.parse_module(text), text)
     except cst.ParserSyntaxError as exc:
         raise _describe(exc, text) from None
     except RecursionError:

@@ -301,7 +301,7 @@ def integer(arg: Arg) -> int | None:
 def number(arg: Arg) -> float | None:
     value = arg.value
     if arg.known and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return float(value) if not isinstance(value, int) or abs(value) < 2**1023 else None
     return None
 
 
