@@ -146,4 +146,4 @@ def test_the_action_lints_a_repository_and_writes_sarif(tmp_path: Path) -> None:
         runner_temp,
     )
     assert status == 0, output
-    assert "src/my models/model.py:3:9: KRL101 [info]" in output
+    assert "src/my models/model.py:3:9: KRL101 [-] [info]" in output
