@@ -114,7 +114,11 @@ def check_parser() -> argparse.ArgumentParser:
     probe.add_argument("--probe-total-timeout", metavar="S")
     probe.add_argument("--probe-device", choices=("auto", "cpu", "gpu"))
     probe.add_argument("--probe-min-severity", choices=FAIL_LEVELS)
-    probe.add_argument("--no-cache", action="store_true", help="do not use the probe cache")
+    probe.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the caches (module summaries, probe results)",
+    )
 
     fix = parser.add_argument_group("autofix")
     fix.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -374,11 +378,16 @@ def check_command(argv: Sequence[str]) -> int:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
     sources: dict[str, str] = {}
+    from kerasrnnlint.frontends.source import project
+
+    project.configure(cache=not args.no_cache)
     if stdin:
         results, text = lint_stdin(args, settings)
         sources.update((result.path, text) for result in results)
     else:
         results = lint_paths(args, settings)
+    if os.environ.get("KERASRNNLINT_STATISTICS"):
+        eprint(f"{PROG}: statistics: {project.STATISTICS.describe()}")
     try:
         if args.fix or args.diff or args.add_noqa:
             results, diff = run_fixes(args, results, settings)

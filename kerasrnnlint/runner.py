@@ -80,7 +80,7 @@ def prepare(path: str) -> Prepared | FileResult:
         if model is not None:
             return FileResult(path=path, error=f"not Python source: the file is {model}; rename it")
         return FileResult(path=path, error="binary file (contains NUL bytes); not Python source")
-    if not engine.may_hold_recurrent_layer(data):
+    if not engine.may_hold_recurrent_layer(data) and not _reexported_keras(path, data):
         return FileResult(path=path, skipped=True)
     if len(data) > MAX_SOURCE_BYTES:
         return FileResult(path=path, error=too_large_to_parse(len(data)))
@@ -88,6 +88,16 @@ def prepare(path: str) -> Prepared | FileResult:
     if isinstance(text, Unreadable):
         return FileResult(path=path, error=text.cause)
     return Prepared(path, kind, text)
+
+
+def _reexported_keras(path: str, data: bytes) -> bool:
+    """A file that names a recurrent class but not Keras may get Keras from a module of its
+    project (``from common import *``): it is checked when it imports one."""
+    if engine.PREFILTER.search(data) is None:
+        return False
+    from kerasrnnlint.frontends.source.project import imports_project_module
+
+    return imports_project_module(path, data)
 
 
 def internal_error(path: str, exc: BaseException) -> FileResult:

@@ -96,7 +96,7 @@ def layer_args(resolver: Resolver, call: cst.Call, cls: str) -> tuple[dict[str, 
                 continue
             open_kwargs = open_kwargs or view.open
             for item in view.items:
-                value = resolver.value(item.value, item.scope)
+                value = resolver.item_value(item)
                 if item.via is not None:
                     via = f"`**{resolver.code(item.via)}`"
                     origin = via if value.origin == "literal" else f"{value.origin} via {via}"

@@ -23,6 +23,7 @@ module, :mod:`.positions`), so files without a recurrent layer never pay for the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -49,6 +50,9 @@ from kerasrnnlint.ir import (
     keras_object,
 )
 
+if TYPE_CHECKING:
+    from kerasrnnlint.frontends.source.project import ModuleRef, Project, Resolution
+
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
 
@@ -59,12 +63,16 @@ class DictItem:
 
     ``scope`` is where ``value`` is evaluated; ``via`` is the expression at the use site through
     which the dict was reached (``cfg`` in ``LSTM(**cfg)``), None when the dict is written there.
+    An entry of a dict of another module has no expression here: ``export`` is what its module's
+    summary says (:mod:`.summary`) and ``home`` where it is written (for messages).
     """
 
     key: str
     value: cst.BaseExpression
     scope: Scope
     via: cst.BaseExpression | None
+    export: Any = None
+    home: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,18 @@ class DictView:
 class Resolver:
     """Import, alias and value resolution for one module (see the module docstring)."""
 
-    def __init__(self, index: ModuleIndex, path: str) -> None:
+    def __init__(
+        self,
+        index: ModuleIndex,
+        path: str,
+        project: tuple[Project, ModuleRef] | None = None,
+    ) -> None:
         self.index = index
         self.module = index.module
         self.path = path
+        # The project the module belongs to (:mod:`.project`): imports of its other modules are
+        # followed through their summaries. None: this module alone.
+        self.project = project
         self._positions: Positions | None = None
         # Names are resolved once per (name, scope holding it); a name met again while it is
         # being resolved (``x = x + 1``, ``tf = tf.compat.v1``) is a cycle, cut there.
@@ -131,7 +147,119 @@ class Resolver:
         for star in module.star_imports:
             if imports.is_keras_module(star):
                 return [Import(f"{star}.{name}")], (name, id(module))
+            if self.project is not None:
+                project, here = self.project
+                if project.star_provides(star, name, here):
+                    return [Import(f"{star}.{name}")], (name, id(module))
         return [], (name, id(module))
+
+    # -- other modules of the project -------------------------------------------------------------
+
+    def resolve_project(self, name: str) -> Resolution | None:
+        """What a dotted name this module imports finally is, across the project (None: this
+        module is analysed alone)."""
+        if self.project is None:
+            return None
+        project, here = self.project
+        return project.resolve(name, here)
+
+    def _project_name(self, name: str | None) -> str | None:
+        """A dotted name with the project's re-exports followed to the name outside the project
+        they stand for (``common.layers`` → ``keras.layers``); else unchanged."""
+        if name is None or self.project is None:
+            return name
+        from kerasrnnlint.frontends.source.project import Outside
+
+        found = self.resolve_project(name)
+        return found.name if isinstance(found, Outside) else name
+
+    def export_arg(self, found: Resolution, dotted: str, literal: str | None = None) -> Arg | None:
+        """The value a name of another module has (None: it leaves the project and is not an
+        activation function)."""
+        from kerasrnnlint.frontends.source.project import Missing, Outside
+        from kerasrnnlint.frontends.source.summary import Const, DictOf, Function, Klass, Unknown
+
+        if isinstance(found, Outside):
+            canonical = imports.activation(found.name)
+            return Arg(canonical, origin=f"`{found.name}`") if canonical is not None else None
+        if isinstance(found, Missing):
+            return Arg.unknown(f"`{dotted}`: {found.why}")
+        export = found.export
+        if isinstance(export, Const):
+            origin = export.origin
+            if origin == "literal":
+                origin = literal or f"constant `{found.name}`"
+            return Arg(export.value, origin=f"{origin} in {found.where}")
+        if isinstance(export, Unknown):
+            return Arg.unknown(f"`{dotted}` in {found.where}: {export.why}")
+        kind = {DictOf: "dict", Function: "function", Klass: "class"}.get(type(export), "module")
+        return Arg.unknown(f"`{dotted}` is a {kind} of {found.where}")
+
+    def _export_view(self, found: Resolution, via: cst.BaseExpression) -> DictView | None:
+        """The entries of a dict of another module."""
+        from kerasrnnlint.frontends.source.project import Inside
+        from kerasrnnlint.frontends.source.summary import DictOf
+
+        if self.project is None or not isinstance(found, Inside):
+            return None
+        if not isinstance(found.export, DictOf):
+            return None
+        project = self.project[0]
+        items = [
+            DictItem(name, via, self.index.scope, via, resolution, found.where)
+            for name, resolution in project.entries(found)
+        ]
+        return _view(items, found.export.open)
+
+    def item_value(self, item: DictItem) -> Arg:
+        """The value of one dict entry, written in this module or in another."""
+        if item.export is None:
+            return self.value(item.value, item.scope)
+        arg = self.export_arg(item.export, item.key, literal=f"entry {item.key!r}")
+        if arg is None:
+            return Arg.unknown(f"entry {item.key!r} in {item.home}", self.span(item.value))
+        return Arg(arg.value, arg.known, arg.origin, self.span(item.value))
+
+    def _unseen_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg:
+        """Why an entry cannot be seen; for a dict of another module, that module's reason."""
+        unresolved = Arg.unknown(f"unresolved `{self.code(expr)}`")
+        base: cst.BaseExpression = expr
+        keys: list[str] = []
+        while isinstance(base, cst.Subscript):
+            if len(base.slice) != 1 or not isinstance(base.slice[0].slice, cst.Index):
+                return unresolved
+            key = values.string(base.slice[0].slice.value)
+            if key is None:
+                return unresolved
+            keys.insert(0, key)
+            base = base.value
+        written = self._qualified_name(base, scope, depth + 1)
+        if self.project is None or written is None:
+            return unresolved
+        project, here = self.project
+        found = project.resolve_keys(written, tuple(keys), here)
+        if found is None:
+            return unresolved
+        arg = self.export_arg(found, self.code(expr))
+        return arg if arg is not None and not arg.known else unresolved
+
+    def is_imported(self, name: cst.Name) -> bool:
+        """Is ``name`` bound by an import (only), where it is read?"""
+        found = self.bindings(name.value, self.scope_of(name))
+        return bool(found) and all(isinstance(b, Import) for b in found)
+
+    def changed_in_place(self, name: str, scope: Scope) -> bool:
+        return self._changed_in_place(name, scope)
+
+    def returns_of(self, node: cst.FunctionDef) -> list[tuple[cst.BaseExpression, Scope]]:
+        """The expressions the ``return`` statements of a function give, with their scope."""
+        inner = self.index.inner_scopes.get(id(node))
+        if inner is None:
+            return []
+        return [(expr, inner) for expr in inner.returns]
+
+    def class_scope(self, node: cst.ClassDef) -> Scope | None:
+        return self.index.inner_scopes.get(id(node))
 
     def _scope(self, node: cst.CSTNode, scope: Scope | None) -> Scope:
         return scope if scope is not None else self.scope_of(node)
@@ -143,7 +271,7 @@ class Resolver:
         (``keras = tf.keras``, ``RNNLayer = layers.LSTM``) and parameter defaults
         (``def build(cell=LSTM)``). A local ``def``/``class`` of that name gives None.
         """
-        return self._qualified_name(expr, self._scope(expr, scope), 0)
+        return self._project_name(self._qualified_name(expr, self._scope(expr, scope), 0))
 
     def _qualified_name(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if depth > MAX_DEPTH:
@@ -165,6 +293,15 @@ class Resolver:
         if isinstance(expr, cst.Attribute):
             base = self._qualified_name(expr.value, scope, depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
+        if isinstance(expr, cst.Subscript):
+            item = self._subscript_item(expr, scope, depth)
+            if item is None:
+                return None
+            if item.export is not None:
+                from kerasrnnlint.frontends.source.project import Outside
+
+                return item.export.name if isinstance(item.export, Outside) else None
+            return self._qualified_name(item.value, item.scope, depth + 1)
         return None
 
     def _binding_names(self, found: list[Binding], depth: int) -> str | None:
@@ -175,7 +312,7 @@ class Resolver:
         results: list[str] = []
         for binding in found:
             if isinstance(binding, Import):
-                results.append(binding.qualified_name)
+                results.append(self._project_name(binding.qualified_name) or "")
                 continue
             if isinstance(binding, (Definition, Opaque)):
                 return None
@@ -217,7 +354,7 @@ class Resolver:
                 current, where = found[0].expr, found[0].scope
             elif isinstance(current, cst.Subscript):
                 item = self._subscript_item(current, where, 0)
-                if item is None:
+                if item is None or item.export is not None:
                     break
                 current, where = item.value, item.scope
             else:
@@ -258,9 +395,14 @@ class Resolver:
         if isinstance(expr, cst.Subscript):
             item = self._subscript_item(expr, scope, depth)
             if item is None:
-                return Arg.unknown(f"unresolved `{self.code(expr)}`")
-            inner = self._value(item.value, item.scope, depth + 1)
-            return self._through(inner, f"`{self.code(expr)}`")
+                return self._unseen_entry(expr, scope, depth)
+            if item.export is not None:
+                inner = self.item_value(item)
+                home = f" in {item.home}"
+            else:
+                inner = self._value(item.value, item.scope, depth + 1)
+                home = ""
+            return self._through(inner, f"`{self.code(expr)}`{home}")
         if isinstance(expr, cst.BinaryOperation):
             left = self._value(expr.left, scope, depth + 1)
             right = self._value(expr.right, scope, depth + 1)
@@ -312,6 +454,11 @@ class Resolver:
 
     def _binding_value(self, name: str, binding: Binding, depth: int) -> Arg:
         if isinstance(binding, Import):
+            found = self.resolve_project(binding.qualified_name)
+            if found is not None:
+                arg = self.export_arg(found, name)
+                if arg is not None:
+                    return arg
             canonical = imports.activation(binding.qualified_name)
             if canonical is not None:
                 return Arg(canonical, origin=f"`{binding.qualified_name}`")
@@ -377,11 +524,17 @@ class Resolver:
         return Arg(inner.value, origin=origin) if inner.known else inner
 
     def _reference_value(self, expr: cst.Attribute, scope: Scope, depth: int) -> Arg:
-        qualified = self._qualified_name(expr, scope, depth + 1)
+        written = self._qualified_name(expr, scope, depth + 1)
+        qualified = self._project_name(written)
         canonical = imports.activation(qualified)
         dotted = self.code(expr)
         if canonical is not None:
             return Arg(canonical, origin=f"`{dotted}`")
+        if written is not None and qualified == written:
+            found = self.resolve_project(written)
+            arg = self.export_arg(found, dotted) if found is not None else None
+            if arg is not None:
+                return arg
         return Arg.unknown(f"attribute `{dotted}`")
 
     def _sequence_value(self, expr: cst.Tuple | cst.List, scope: Scope, depth: int) -> Arg:
@@ -396,7 +549,7 @@ class Resolver:
         return Arg(tuple(items))
 
     def _call_value(self, expr: cst.Call, scope: Scope, depth: int) -> Arg:
-        qualified = self._qualified_name(expr.func, scope, depth + 1)
+        qualified = self._project_name(self._qualified_name(expr.func, scope, depth + 1))
         # keras.activations.get("relu") / keras.activations.deserialize("relu")
         if (
             qualified
@@ -493,6 +646,9 @@ class Resolver:
                 return None
             binding = found[0]
             reached = via if via is not None else expr
+            if isinstance(binding, Import) and self.project is not None:
+                resolution = self.resolve_project(binding.qualified_name)
+                return self._export_view(resolution, reached) if resolution else None
             if isinstance(binding, Value):
                 return self._dict_items(binding.expr, binding.scope, depth + 1, reached)
             if isinstance(binding, Param) and binding.default is not None:
@@ -503,7 +659,17 @@ class Resolver:
             if item is None:
                 return None
             reached = via if via is not None else expr
+            if item.export is not None:
+                return self._export_view(item.export, reached)
             return self._dict_items(item.value, item.scope, depth + 1, reached)
+        if isinstance(expr, cst.Attribute) and self.project is not None:
+            written = self._qualified_name(expr, scope, depth + 1)
+            dotted = _dotted_name(expr)
+            if written is None or (dotted and self._changed_in_place(dotted, scope)):
+                return None
+            resolution = self.resolve_project(written)
+            reached = via if via is not None else expr
+            return self._export_view(resolution, reached) if resolution else None
         return None
 
     def _spread(
@@ -563,6 +729,19 @@ def argument(
                 return arg.value
             index += 1
     return None
+
+
+def _dotted_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted_name(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def bounded_activation(value: ArgValue) -> bool | None:
+    return _bounded_activation(value)
 
 
 def _bounded_activation(value: ArgValue) -> bool | None:

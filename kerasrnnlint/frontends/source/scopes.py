@@ -71,6 +71,12 @@ class Scope:
     global_names: set[str] = field(default_factory=set)
     nonlocal_names: set[str] = field(default_factory=set)
     star_imports: list[str] = field(default_factory=list)
+    # A function scope: the expressions its ``return`` statements give.
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    # A method's scope: the name of its first parameter (``self``). A class scope: what its
+    # methods assign to attributes of that parameter (``self.act = act``), by attribute.
+    self_name: str | None = None
+    instance_attrs: dict[str, list[Value]] = field(default_factory=dict)
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self.binding_scope(name)
@@ -132,6 +138,8 @@ class ModuleIndex:
     scope_of: dict[int, Scope]
     calls: list[cst.Call]
     mutations: dict[str, list[Scope]] = field(default_factory=dict)
+    # The scope of each ``def`` and ``class`` body, by id of the definition node.
+    inner_scopes: dict[int, Scope] = field(default_factory=dict)
 
 
 # Methods that change a dict (or list) in place: ``kw.update(activation='relu')``.
@@ -141,9 +149,13 @@ MUTATING_METHODS: frozenset[str] = frozenset(
 
 
 def _subscripted_name(expr: cst.BaseExpression) -> str | None:
-    """``cfg`` for ``cfg``, ``cfg['lstm']``, ``cfg['lstm']['activation']``; else None."""
+    """``cfg`` for ``cfg``, ``cfg['lstm']``, ``cfg['lstm']['activation']``; ``config.PARAMS``
+    for ``config.PARAMS['act']`` (a dict of another module); else None."""
     while isinstance(expr, cst.Subscript):
         expr = expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr)
+        return base if base and "." in base and not base.startswith(".") else None
     return expr.value if isinstance(expr, cst.Name) else None
 
 
@@ -234,6 +246,7 @@ class _Builder:
         self.scope_of: dict[int, Scope] = {}
         self.calls: list[cst.Call] = []
         self.mutations: dict[str, list[Scope]] = {}
+        self.inner_scopes: dict[int, Scope] = {}
 
     def _mutate(self, target: cst.BaseExpression, scope: Scope) -> None:
         """Record ``name[...] = ...`` (and ``del``, ``+=``, mutating calls) on ``name``."""
@@ -283,6 +296,11 @@ class _Builder:
         scope.bind(node.name.value, Definition("function", node))
         inner = Scope("function", scope, node.body)
         self._bind_params(node.params, inner, scope, node)
+        self.inner_scopes[id(node)] = inner
+        if scope.kind == "class":
+            first = [*node.params.posonly_params, *node.params.params]
+            if first:
+                inner.self_name = first[0].name.value
         return ("body",), inner
 
     def lambda_(self, node: cst.Lambda, scope: Scope) -> _Inner:
@@ -292,7 +310,9 @@ class _Builder:
 
     def class_def(self, node: cst.ClassDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("class", node))
-        return ("body",), Scope("class", scope, node.body)
+        inner = Scope("class", scope, node.body)
+        self.inner_scopes[id(node)] = inner
+        return ("body",), inner
 
     def comprehension(
         self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp, scope: Scope
@@ -332,7 +352,9 @@ class _Builder:
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
-            scope.bind(bound, Import(f"{module}.{name}"))
+            # ``from . import x`` is ``.x``; ``from .a import x`` is ``.a.x``.
+            full = f"{module}{name}" if module and not module.strip(".") else f"{module}.{name}"
+            scope.bind(bound, Import(full))
 
     def _assign(
         self, target: cst.BaseExpression, value: cst.BaseExpression | None, scope: Scope
@@ -361,6 +383,21 @@ class _Builder:
             return
         if isinstance(target, cst.Subscript):
             self._mutate(target, scope)
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and value is not None
+        ):
+            method = scope
+            while method.kind == "comprehension" and method.parent is not None:
+                method = method.parent
+            if method.self_name == target.value.value and method.parent is not None:
+                attrs = method.parent.instance_attrs
+                attrs.setdefault(target.attr.value, []).append(Value(value, method))
+
+    def return_(self, node: cst.Return, scope: Scope) -> None:
+        if node.value is not None and scope.kind == "function":
+            scope.returns.append(node.value)
 
     def assign(self, node: cst.Assign, scope: Scope) -> None:
         for target in node.targets:
@@ -442,6 +479,7 @@ _HANDLERS: dict[type[cst.CSTNode], _Handler] = {
     cst.MatchStar: _Builder.match_capture,
     cst.MatchMapping: _Builder.match_mapping,
     cst.Call: _Builder.call,
+    cst.Return: _Builder.return_,
 }
 
 
@@ -449,4 +487,11 @@ def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its scopes, node scopes and calls."""
     builder = _Builder(module)
     builder.walk(module)
-    return ModuleIndex(module, builder.root, builder.scope_of, builder.calls, builder.mutations)
+    return ModuleIndex(
+        module,
+        builder.root,
+        builder.scope_of,
+        builder.calls,
+        builder.mutations,
+        builder.inner_scopes,
+    )
