@@ -34,6 +34,7 @@ from kerasrnnlint.frontends.source.summary import (
     CallSite,
     DictOf,
     Export,
+    Function,
     Klass,
     ModuleSummary,
     Ref,
@@ -172,6 +173,7 @@ class Project:
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[Path] | None = None
         self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
+        self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
 
     # -- module names ---------------------------------------------------------------------------
 
@@ -364,6 +366,25 @@ class Project:
             export = entry
         return Inside(export, found.module, found.name, found.where)
 
+    def attribute(self, export: Export, module: ModuleRef, name: str) -> Resolution:
+        """An export found in ``module`` (a class attribute), with a ``Ref`` followed."""
+        if isinstance(export, Ref):
+            with self._lock:
+                return self._resolve(export.name, module, export.keys, 1)
+        return Inside(export, module, name, self.where(module))
+
+    def returned(self, name: str, importer: ModuleRef) -> Resolution | None:
+        """What a call of the project function ``name`` returns, when every ``return`` of it
+        gives the same name (a factory of layer classes)."""
+        found = self.resolve(name, importer)
+        if not isinstance(found, Inside) or not isinstance(found.export, Function):
+            return None
+        returns = found.export.returns
+        if not isinstance(returns, Ref):
+            return None
+        with self._lock:
+            return self._resolve(returns.name, found.module, returns.keys, 1)
+
     def entries(self, found: Inside) -> list[tuple[str, Resolution]]:
         """The entries of a dict of a project module, each resolved (a ``Ref`` is followed)."""
         export = found.export
@@ -440,14 +461,11 @@ class Project:
             self._files = found[:MAX_PROJECT_FILES]
         return self._files
 
-    def callers(self, module: ModuleRef, function: str) -> list[tuple[CallSite, ModuleRef]]:
-        """The calls, in other modules of the project, of ``function`` defined in ``module``."""
-        cache_key = (module.path, function)
-        with self._lock:
-            if cache_key in self._callers:
-                return self._callers[cache_key]
-        found: list[tuple[CallSite, ModuleRef]] = []
-        needle = function.encode()
+    def _mentioning(
+        self, module: ModuleRef, name: str
+    ) -> Iterator[tuple[ModuleRef, ModuleSummary]]:
+        """The other modules of the project whose bytes mention ``name``, with their summary."""
+        needle = name.encode()
         for path in self.files():
             if path == module.path:
                 continue
@@ -458,10 +476,46 @@ class Project:
                 continue
             if needle not in data:
                 continue
-            caller = self.module_of(path)
-            summary = self.summary(caller)
-            if summary is None or summary.error is not None:
-                continue
+            other = self.module_of(path)
+            found = self.summary(other)
+            if found is not None and found.error is None:
+                yield other, found
+
+    def subclasses(self, module: ModuleRef, cls: str) -> list[tuple[str, Klass, ModuleRef]]:
+        """The classes of other modules of the project derived directly from ``cls`` of
+        ``module``: (their name, their summary, their module)."""
+        cache_key = (module.path, "class " + cls)
+        with self._lock:
+            if cache_key in self._subclasses:
+                return self._subclasses[cache_key]
+        found: list[tuple[str, Klass, ModuleRef]] = []
+        for other, summary in self._mentioning(module, cls):
+            for name, export in summary.names.items():
+                if not isinstance(export, Klass):
+                    continue
+                for base in export.bases:
+                    if not isinstance(base, Ref):
+                        continue
+                    target = self.resolve(base.name, other)
+                    if (
+                        isinstance(target, Inside)
+                        and target.module.path == module.path
+                        and target.name == cls
+                    ):
+                        found.append((name, export, other))
+                        break
+        with self._lock:
+            self._subclasses[cache_key] = found
+        return found
+
+    def callers(self, module: ModuleRef, function: str) -> list[tuple[CallSite, ModuleRef]]:
+        """The calls, in other modules of the project, of ``function`` defined in ``module``."""
+        cache_key = (module.path, function)
+        with self._lock:
+            if cache_key in self._callers:
+                return self._callers[cache_key]
+        found: list[tuple[CallSite, ModuleRef]] = []
+        for caller, summary in self._mentioning(module, function):
             for call in summary.calls:
                 if not call.callee.endswith(function):
                     continue

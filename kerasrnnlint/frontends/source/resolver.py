@@ -52,6 +52,7 @@ from kerasrnnlint.ir import (
 
 if TYPE_CHECKING:
     from kerasrnnlint.frontends.source.project import ModuleRef, Project, Resolution
+    from kerasrnnlint.frontends.source.summary import CallSite, Export
 
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
@@ -86,6 +87,17 @@ class DictView:
             if item.key == key:
                 found = item  # later entries win, as in Python
         return found
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value ``self.attr`` may have: an expression of this module, or an export of another
+    module (a subclass there overriding a class attribute); ``label`` says which, for messages."""
+
+    label: str
+    expr: cst.BaseExpression | None = None
+    scope: Scope | None = None
+    remote: Any = None  # a project Resolution
 
 
 class Resolver:
@@ -291,8 +303,22 @@ class Resolver:
             self._names[key] = name
             return name
         if isinstance(expr, cst.Attribute):
+            candidates = self._self_candidates(expr, scope)
+            if candidates is not None:
+                names = set()
+                for candidate in candidates:
+                    value, where = candidate.expr, candidate.scope
+                    if candidate.remote is not None:
+                        names.add(_remote_name(candidate.remote))
+                    elif value is not None and where is not None:
+                        if isinstance(value, cst.Name) and value.value == "None":
+                            continue
+                        names.add(self._qualified_name(value, where, depth + 1))
+                return names.pop() if len(names) == 1 else None
             base = self._qualified_name(expr.value, scope, depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
+        if isinstance(expr, cst.Call):
+            return self._returned_name(expr, scope, depth)
         if isinstance(expr, cst.Subscript):
             item = self._subscript_item(expr, scope, depth)
             if item is None:
@@ -303,6 +329,132 @@ class Resolver:
                 return item.export.name if isinstance(item.export, Outside) else None
             return self._qualified_name(item.value, item.scope, depth + 1)
         return None
+
+    def _returned_name(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """A factory: ``make_cell()`` names what every ``return`` of ``make_cell`` names (a
+        function of this module, or of another module of the project)."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            bound = self.bindings(func.value, scope)
+            if len(bound) == 1 and isinstance(bound[0], Definition):
+                node = bound[0].node
+                if not isinstance(node, cst.FunctionDef):
+                    return None
+                returned = self.returns_of(node)
+                names = {self._qualified_name(e, w, depth + 1) for e, w in returned}
+                return names.pop() if len(names) == 1 else None
+        if self.project is None:
+            return None
+        written = self._qualified_name(func, scope, depth + 1)
+        if written is None:
+            return None
+        from kerasrnnlint.frontends.source.project import Outside
+
+        project, here = self.project
+        found = project.returned(written, here)
+        return found.name if isinstance(found, Outside) else None
+
+    def _self_candidates(self, expr: cst.Attribute, scope: Scope) -> list[Candidate] | None:
+        """What ``self.attr`` read in a method may be: the values its class assigns to
+        ``self.attr`` in its methods; else the class attribute (of the class or a base class of
+        this module) followed by the overrides in its subclasses of this module. Each with a
+        label for messages. None when ``expr`` is not an attribute of ``self``."""
+        base = expr.value
+        if not isinstance(base, cst.Name):
+            return None
+        found, holder = scope.lookup(base.value)
+        if (
+            holder is None
+            or holder.self_name != base.value
+            or len(found) != 1
+            or not isinstance(found[0], Param)
+            or holder.parent is None
+            or holder.parent.kind != "class"
+        ):
+            return None
+        cls = holder.parent
+        attr = expr.attr.value
+        assigned = cls.instance_attrs.get(attr)
+        if assigned:
+            return [Candidate(f"`self.{attr}`", value.expr, value.scope) for value in assigned]
+        candidates: list[Candidate] = []
+        subclasses = self._subclasses(cls)
+        remote = self._remote_overrides(cls, attr)
+        if not subclasses and not remote and not _derived(cls.definition):
+            # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``); a
+            # class derived from a base (a Keras layer or model, a base of the project) or
+            # specialised by subclasses declares configuration in its class attributes.
+            return None
+        own = self._class_attribute(cls, attr, 0)
+        if own is not None:
+            candidates.append(Candidate(f"class attribute `{attr}`", own[0], own[1]))
+        for sub in subclasses:
+            bound = sub.bindings.get(attr)
+            if bound and len(bound) == 1 and isinstance(bound[0], Value):
+                name = sub.definition.name.value if sub.definition is not None else "?"
+                label = f"class attribute `{attr}` of subclass `{name}`"
+                candidates.append(Candidate(label, bound[0].expr, sub))
+        candidates.extend(remote)
+        return candidates or None
+
+    def _remote_overrides(self, cls: Scope, attr: str) -> list[Candidate]:
+        """Class attributes ``attr`` of the subclasses of ``cls`` in other modules."""
+        node = cls.definition
+        if self.project is None or not isinstance(node, cst.ClassDef):
+            return []
+        if cls.parent is None or cls.parent.kind != "module":
+            return []
+        project, here = self.project
+        found = []
+        for name, klass, other in project.subclasses(here, node.name.value):
+            export = klass.get(attr)
+            if export is not None:
+                label = f"class attribute `{attr}` of subclass `{name}` in {project.where(other)}"
+                found.append(Candidate(label, remote=project.attribute(export, other, attr)))
+        return found
+
+    def _class_attribute(
+        self, cls: Scope, attr: str, depth: int
+    ) -> tuple[cst.BaseExpression, Scope] | None:
+        bound = cls.bindings.get(attr)
+        if bound:
+            if len(bound) == 1 and isinstance(bound[0], Value):
+                return bound[0].expr, cls
+            return None
+        node = cls.definition
+        if not isinstance(node, cst.ClassDef) or depth > 16:
+            return None
+        for base in node.bases:
+            parent = self._local_class(base.value)
+            if parent is not None:
+                found = self._class_attribute(parent, attr, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def _local_class(self, expr: cst.BaseExpression) -> Scope | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        bound = self.bindings(expr.value, self.scope_of(expr))
+        if len(bound) == 1 and isinstance(bound[0], Definition):
+            return self.index.inner_scopes.get(id(bound[0].node))
+        return None
+
+    def _subclasses(self, cls: Scope) -> list[Scope]:
+        """The classes of this module derived from ``cls`` (directly or not), bounded."""
+        found: list[Scope] = []
+        frontier = [cls]
+        while frontier and len(found) < 64:
+            parent = frontier.pop()
+            for scope in self.index.inner_scopes.values():
+                node = scope.definition
+                if scope.kind != "class" or not isinstance(node, cst.ClassDef):
+                    continue
+                derived = any(self._local_class(b.value) is parent for b in node.bases)
+                if derived and scope not in found:
+                    found.append(scope)
+                    frontier.append(scope)
+        return found
 
     def _binding_names(self, found: list[Binding], depth: int) -> str | None:
         """The one dotted name all bindings agree on. ``NAME = None`` (the fallback of a failed
@@ -321,7 +473,15 @@ class Resolver:
             elif binding.default is not None:
                 expr, where = binding.default, binding.def_scope
             else:
-                return None  # a parameter without a default: the caller's choice
+                # A parameter without a default: what every call of this module passes for it
+                # (``super().__init__(layers.LSTM)``), when they all agree.
+                passed = self._passed(binding)
+                names = {self._qualified_name(e, w, depth + 1) for _, e, w in passed}
+                names.update(self._remote_names(binding))
+                if len(names) != 1 or None in names:
+                    return None
+                results.append(names.pop() or "")
+                continue
             if isinstance(expr, cst.Name) and expr.value == "None":
                 continue
             cycles = self._cycles
@@ -488,26 +648,13 @@ class Resolver:
         is not one already (then the default is what is reported). Only plain functions called
         by name; the first such call wins."""
         function = param.function
-        if function is None or param.def_scope.kind == "class":
+        if function is None:
             return None
         if base.known and not _bounded_activation(base.value):
             return None
         # None (linear) counts only where the default shows the parameter is an activation.
         activation_param = base.known and isinstance(base.value, str)
-        position = _position(function.params, param.name)
-        for call in self.index.calls:
-            func = call.func
-            if not isinstance(func, cst.Name) or func.value != function.name.value:
-                continue
-            where = self.scope_of(call)
-            found = self.bindings(func.value, where)
-            if len(found) != 1 or not (
-                isinstance(found[0], Definition) and found[0].node is function
-            ):
-                continue
-            expr = argument(call, param.name, position)
-            if expr is None:
-                continue
+        for call, expr, where in self._passed(param):
             value = self._value(expr, where, depth + 1)
             if not value.known or (value.value is None and not activation_param):
                 continue
@@ -515,6 +662,133 @@ class Resolver:
                 span = self.span(call)
                 line = f" at line {span.line}" if span is not None else ""
                 return Arg(value.value, origin=f"value of parameter `{param.name}` passed{line}")
+        return self._unbounded_passed_elsewhere(param, activation_param)
+
+    def _passed(self, param: Param) -> list[tuple[cst.Call, cst.BaseExpression, Scope]]:
+        """The calls of this module that pass a value for ``param``, with the value and the scope
+        it is evaluated in: calls of a function by name; for ``__init__``, calls of the class and
+        ``super().__init__(...)`` in its subclasses."""
+        function = param.function
+        if function is None:
+            return []
+        position = _position(function.params, param.name)
+        found: list[tuple[cst.Call, cst.BaseExpression, Scope]] = []
+        if param.def_scope.kind == "class":
+            owner = param.def_scope.definition
+            if function.name.value != "__init__" or not isinstance(owner, cst.ClassDef):
+                return []
+            target: cst.FunctionDef | cst.ClassDef = owner
+            position = position - 1 if position else None  # ``self`` is not passed
+        else:
+            target = function
+        for call in self.index.calls:
+            func = call.func
+            where = self.scope_of(call)
+            if isinstance(func, cst.Name) and func.value == target.name.value:
+                bound = self.bindings(func.value, where)
+                if len(bound) != 1 or not (
+                    isinstance(bound[0], Definition) and bound[0].node is target
+                ):
+                    continue
+            elif not (isinstance(target, cst.ClassDef) and self._super_init(call, target)):
+                continue
+            expr = argument(call, param.name, position)
+            if expr is not None:
+                found.append((call, expr, where))
+        return found
+
+    def _super_init(self, call: cst.Call, cls: cst.ClassDef) -> bool:
+        """``super().__init__(...)`` in a method of a direct subclass of ``cls``."""
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
+            return False
+        scope: Scope | None = self.scope_of(call)
+        while scope is not None and scope.kind != "class":
+            scope = scope.parent
+        owner = scope.definition if scope is not None else None
+        return isinstance(owner, cst.ClassDef) and any(
+            self._names_class(base.value, cls) for base in owner.bases
+        )
+
+    def _names_class(self, expr: cst.BaseExpression, cls: cst.ClassDef) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        bound = self.bindings(expr.value, self.scope_of(expr))
+        return len(bound) == 1 and isinstance(bound[0], Definition) and bound[0].node is cls
+
+    def _remote_passed(self, param: Param) -> list[tuple[Export, ModuleRef, str]]:
+        """What the other modules of the project pass for ``param``: calls of a module-level
+        function; for ``__init__``, calls of the class and ``super().__init__(...)`` in its
+        subclasses. Each with the module and a description of the call (``build_lstm(...,
+        act='relu') in train.py:8``)."""
+        function = param.function
+        if self.project is None or function is None:
+            return []
+        project, here = self.project
+        position = _position(function.params, param.name)
+        sites: list[tuple[CallSite, ModuleRef]] = []
+        if param.def_scope.kind == "module":
+            sites = project.callers(here, function.name.value)
+        elif param.def_scope.kind == "class" and function.name.value == "__init__":
+            owner = param.def_scope.definition
+            scope = param.def_scope.parent
+            if not isinstance(owner, cst.ClassDef) or scope is None or scope.kind != "module":
+                return []
+            position = position - 1 if position else None
+            sites = list(project.callers(here, owner.name.value))
+            for _, klass, other in project.subclasses(here, owner.name.value):
+                if klass.init is not None:
+                    sites.append((klass.init, other))
+        found: list[tuple[Export, ModuleRef, str]] = []
+        for call, caller in sites:
+            keywords = dict(call.keywords)
+            export = keywords.get(param.name)
+            if export is None and position is not None and position < len(call.positional):
+                export = call.positional[position]
+            if export is None:
+                continue
+            shown = _shown(export)
+            passed = f"{param.name}={shown}" if param.name in keywords else shown
+            short = call.callee.rsplit(".", 1)[-1]
+            if call.callee.endswith("super().__init__"):
+                short = "super().__init__"
+            label = f"{short}(..., {passed}) in {project.where(caller)}:{call.line}"
+            found.append((export, caller, label))
+        return found
+
+    def _remote_names(self, param: Param) -> set[str | None]:
+        """The dotted names other modules pass for ``param`` (``super().__init__(layers.LSTM)``
+        in a subclass of another module); None for a value that names nothing."""
+        from kerasrnnlint.frontends.source.project import Outside
+        from kerasrnnlint.frontends.source.summary import Ref
+
+        names: set[str | None] = set()
+        for export, caller, _ in self._remote_passed(param):
+            if not isinstance(export, Ref) or self.project is None:
+                names.add(None)
+                continue
+            found = self.project[0].resolve(export.name, caller)
+            names.add(found.name if isinstance(found, Outside) else None)
+        return names
+
+    def _unbounded_passed_elsewhere(self, param: Param, activation_param: bool) -> Arg | None:
+        """An unbounded activation another module of the project passes for ``param``."""
+        from kerasrnnlint.frontends.source.summary import Const
+
+        for export, _, label in self._remote_passed(param):
+            if not isinstance(export, Const):
+                continue
+            if export.value is None and not activation_param:
+                continue
+            if _bounded_activation(export.value) is False:
+                origin = f"value of parameter `{param.name}` passed via {label}"
+                return Arg(export.value, origin=origin)
         return None
 
     @staticmethod
@@ -523,7 +797,34 @@ class Resolver:
         (``constant `ACT```, ``default of parameter `act```)."""
         return Arg(inner.value, origin=origin) if inner.known else inner
 
+    def _self_value(self, expr: cst.Attribute, candidates: list[Candidate], depth: int) -> Arg:
+        """The value of ``self.attr`` from its candidates (see :meth:`_self_candidates`): the one
+        they agree on; else an unbounded activation one of them gives (a subclass overriding
+        ``activation = 'relu'``); else unknown."""
+        results = [(c.label, self._candidate_value(c, depth)) for c in candidates]
+        first = results[0][1]
+        if all(r.known and _same(r.value, first.value) for _, r in results):
+            label = results[0][0]
+            if first.origin == "literal" or first.origin.startswith("constant"):
+                return Arg(first.value, origin=label if first.origin == "literal" else first.origin)
+            return first
+        for label, result in results:
+            if result.known and _bounded_activation(result.value) is False:
+                return Arg(result.value, origin=label)
+        return Arg.unknown(f"`{self.code(expr)}` has more than one value")
+
+    def _candidate_value(self, candidate: Candidate, depth: int) -> Arg:
+        if candidate.remote is not None:
+            arg = self.export_arg(candidate.remote, candidate.label, literal=candidate.label)
+            return arg if arg is not None else Arg.unknown(candidate.label)
+        if candidate.expr is None or candidate.scope is None:
+            return Arg.unknown(candidate.label)
+        return self._value(candidate.expr, candidate.scope, depth + 1)
+
     def _reference_value(self, expr: cst.Attribute, scope: Scope, depth: int) -> Arg:
+        candidates = self._self_candidates(expr, scope)
+        if candidates is not None:
+            return self._self_value(expr, candidates, depth)
         written = self._qualified_name(expr, scope, depth + 1)
         qualified = self._project_name(written)
         canonical = imports.activation(qualified)
@@ -563,7 +864,33 @@ class Resolver:
         found = imports.keras_object_class(qualified)
         if found is not None:
             return self._keras_object_value(expr, found[0], found[1], scope, depth)
+        layer = imports.keras_class(qualified)
+        if layer is not None:
+            applied = self._activation_layer(expr, layer, scope, depth)
+            if applied is not None:
+                return applied
         return Arg.unknown(f"call `{self.code(expr)}`")
+
+    def _activation_layer(self, expr: cst.Call, cls: str, scope: Scope, depth: int) -> Arg | None:
+        """An activation given as a layer object: ``LeakyReLU()`` applies leaky_relu,
+        ``Activation(act)`` applies ``act``. ``ReLU(max_value=6)`` is bounded, which no
+        activation name says: unknown."""
+        from kerasrnnlint.producers import ACTIVATION_LAYERS
+
+        origin = f"`{self.code(expr)}` layer"
+        if cls == "Activation":
+            given = argument(expr, "activation", 0)
+            if given is None:
+                return Arg.unknown(f"`{self.code(expr)}` without an activation")
+            inner = self._value(given, scope, depth + 1)
+            if not inner.known:
+                return inner
+            return Arg(inner.value, origin=origin if inner.origin == "literal" else inner.origin)
+        if cls in ACTIVATION_LAYERS:
+            if cls == "ReLU" and expr.args:
+                return Arg.unknown(f"`{self.code(expr)}` (a ReLU with arguments)")
+            return Arg(ACTIVATION_LAYERS[cls], origin=origin)
+        return None
 
     def _keras_object_value(
         self, expr: cst.Call, module: str, cls: str, scope: Scope, depth: int
@@ -729,6 +1056,32 @@ def argument(
                 return arg.value
             index += 1
     return None
+
+
+def _remote_name(found: Resolution) -> str | None:
+    from kerasrnnlint.frontends.source.project import Outside
+
+    return found.name if isinstance(found, Outside) else None
+
+
+def _shown(export: Export) -> str:
+    """An argument of a call of another module, for messages."""
+    from kerasrnnlint.frontends.source.summary import Const, Ref
+
+    if isinstance(export, Const):
+        return repr(export.value)
+    if isinstance(export, Ref):
+        return export.name
+    return "…"
+
+
+def _derived(node: cst.CSTNode | None) -> bool:
+    """A class with a base other than ``object``."""
+    if not isinstance(node, cst.ClassDef):
+        return False
+    return any(
+        not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in node.bases
+    )
 
 
 def _dotted_name(expr: cst.BaseExpression) -> str | None:

@@ -77,6 +77,8 @@ class Scope:
     # methods assign to attributes of that parameter (``self.act = act``), by attribute.
     self_name: str | None = None
     instance_attrs: dict[str, list[Value]] = field(default_factory=dict)
+    # The ``def`` or ``class`` whose body this scope is.
+    definition: cst.FunctionDef | cst.ClassDef | None = None
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self.binding_scope(name)
@@ -294,7 +296,7 @@ class _Builder:
 
     def function_def(self, node: cst.FunctionDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("function", node))
-        inner = Scope("function", scope, node.body)
+        inner = Scope("function", scope, node.body, definition=node)
         self._bind_params(node.params, inner, scope, node)
         self.inner_scopes[id(node)] = inner
         if scope.kind == "class":
@@ -310,7 +312,7 @@ class _Builder:
 
     def class_def(self, node: cst.ClassDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("class", node))
-        inner = Scope("class", scope, node.body)
+        inner = Scope("class", scope, node.body, definition=node)
         self.inner_scopes[id(node)] = inner
         return ("body",), inner
 

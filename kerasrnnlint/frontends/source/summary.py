@@ -88,6 +88,7 @@ class Klass:
 
     bases: tuple[Export, ...] = ()
     attrs: tuple[tuple[str, Export], ...] = ()
+    init: CallSite | None = None  # the ``super().__init__(...)`` call of its ``__init__``
 
     def get(self, key: str) -> Export | None:
         for name, export in self.attrs:
@@ -272,7 +273,31 @@ def _class(resolver: Resolver, node: cst.ClassDef) -> Klass:
         for name, found in inner.bindings.items():
             if len(found) == 1 and isinstance(found[0], Value):
                 attrs.append((name, export_expr(resolver, found[0].expr, inner, 1)))
-    return Klass(bases, tuple(attrs))
+    return Klass(bases, tuple(attrs), _super_init(resolver, node))
+
+
+def _super_init(resolver: Resolver, node: cst.ClassDef) -> CallSite | None:
+    """The ``super().__init__(...)`` call in the class's own ``__init__``, as a call site."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    init = next(
+        (s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None
+    )
+    if init is None:
+        return None
+    inner = resolver.index.inner_scopes.get(id(init))
+    for call in resolver.index.calls:
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+            and resolver.scope_of(call) is inner
+        ):
+            continue
+        return _call_site(resolver, call, "super().__init__")
+    return None
 
 
 # Names no project calls through: their call sites are not worth keeping.
@@ -292,22 +317,26 @@ def _call_sites(resolver: Resolver) -> Iterator[CallSite]:
             continue
         if isinstance(func, cst.Name) and not resolver.is_imported(func):
             continue
-        positional: list[Export] = []
-        keywords: list[tuple[str, Export]] = []
-        is_open = False
-        for arg in call.args:
-            if arg.star:
-                is_open = True
-                continue
-            export = _argument_export(resolver, arg.value)
-            if arg.keyword is not None:
-                keywords.append((arg.keyword.value, export))
-            elif not is_open:
-                positional.append(export)
-        span = resolver.span(call)
         kept += 1
-        line = span.line if span else 0
-        yield CallSite(qualified, line, tuple(positional), tuple(keywords), is_open)
+        yield _call_site(resolver, call, qualified)
+
+
+def _call_site(resolver: Resolver, call: cst.Call, callee: str) -> CallSite:
+    positional: list[Export] = []
+    keywords: list[tuple[str, Export]] = []
+    is_open = False
+    for arg in call.args:
+        if arg.star:
+            is_open = True
+            continue
+        export = _argument_export(resolver, arg.value)
+        if arg.keyword is not None:
+            keywords.append((arg.keyword.value, export))
+        elif not is_open:
+            positional.append(export)
+    span = resolver.span(call)
+    line = span.line if span else 0
+    return CallSite(callee, line, tuple(positional), tuple(keywords), is_open)
 
 
 def _argument_export(resolver: Resolver, expr: cst.BaseExpression) -> Export:
@@ -359,7 +388,28 @@ def export_out(export: Export) -> Any:
         returns = export_out(export.returns) if export.returns is not None else None
         return ["f", list(export.params), [[k, export_out(v)] for k, v in export.defaults], returns]
     bases = [export_out(b) for b in export.bases]
-    return ["k", bases, [[k, export_out(v)] for k, v in export.attrs]]
+    init = _call_out(export.init) if export.init is not None else None
+    return ["k", bases, [[k, export_out(v)] for k, v in export.attrs], init]
+
+
+def _call_out(call: CallSite) -> Any:
+    return [
+        call.callee,
+        call.line,
+        [export_out(p) for p in call.positional],
+        [[k, export_out(v)] for k, v in call.keywords],
+        call.open,
+    ]
+
+
+def _call_in(data: Any) -> CallSite:
+    return CallSite(
+        _str(data[0]),
+        int(data[1]),
+        tuple(export_in(p) for p in data[2]),
+        _pairs(data[3]),
+        bool(data[4]),
+    )
 
 
 def _str(data: Any) -> str:
@@ -386,7 +436,8 @@ def export_in(data: Any) -> Export:
         returns = export_in(data[3]) if data[3] is not None else None
         return Function(tuple(_str(p) for p in data[1]), _pairs(data[2]), returns)
     if tag == "k":
-        return Klass(tuple(export_in(b) for b in data[1]), _pairs(data[2]))
+        init = _call_in(data[3]) if data[3] is not None else None
+        return Klass(tuple(export_in(b) for b in data[1]), _pairs(data[2]), init)
     raise ValueError(f"unknown export {tag!r}")
 
 
@@ -396,16 +447,7 @@ def dumps(summary: ModuleSummary) -> str:
             "names": [[k, export_out(v)] for k, v in summary.names.items()],
             "star": list(summary.star_imports),
             "all": list(summary.all_names) if summary.all_names is not None else None,
-            "calls": [
-                [
-                    c.callee,
-                    c.line,
-                    [export_out(p) for p in c.positional],
-                    [[k, export_out(v)] for k, v in c.keywords],
-                    c.open,
-                ]
-                for c in summary.calls
-            ],
+            "calls": [_call_out(c) for c in summary.calls],
             "error": summary.error,
         },
         separators=(",", ":"),
@@ -422,15 +464,6 @@ def loads(text: str) -> ModuleSummary:
         names=dict(_pairs(data["names"])),
         star_imports=tuple(_str(s) for s in data["star"]),
         all_names=tuple(_str(n) for n in all_names) if all_names is not None else None,
-        calls=tuple(
-            CallSite(
-                _str(c[0]),
-                int(c[1]),
-                tuple(export_in(p) for p in c[2]),
-                _pairs(c[3]),
-                bool(c[4]),
-            )
-            for c in data["calls"]
-        ),
+        calls=tuple(_call_in(c) for c in data["calls"]),
         error=_str(error) if error is not None else None,
     )
