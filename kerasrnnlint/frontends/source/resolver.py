@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from kerasrnnlint.frontends.source.project import ModuleRef, Project, Resolution
     from kerasrnnlint.frontends.source.summary import CallSite, Export
 
+# Origins that say more than the name a value is reached through: kept as they are.
+KEPT_ORIGINS = ("search space", "choices of command-line option", "command-line default")
+
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
 
@@ -555,6 +558,12 @@ class Resolver:
         if isinstance(expr, cst.Subscript):
             item = self._subscript_item(expr, scope, depth)
             if item is None:
+                option = self._option_entry(expr, scope, depth)
+                if option is not None:
+                    return option
+                searched = self._searched_entry(expr, scope, depth)
+                if searched is not None:
+                    return searched
                 return self._unseen_entry(expr, scope, depth)
             if item.export is not None:
                 inner = self.item_value(item)
@@ -640,6 +649,13 @@ class Resolver:
                 return Arg.unknown(f"custom callable `{name}`")
             return Arg.unknown(f"class `{name}`")
         assert isinstance(binding, Opaque)
+        if isinstance(binding.iterable, cst.Subscript) and binding.scope is not None:
+            # ``for act in GRID['activation']:``: a grid search over a dict entry.
+            values_of = self._value(binding.iterable, binding.scope, depth + 1)
+            label = f"search space `{self.code(binding.iterable)}`"
+            space = self._space(values_of, None, label)
+            if space is not None:
+                return space
         return Arg.unknown(f"`{name}` is a {binding.why}")
 
     def _unbounded_passed(self, param: Param, base: Arg, depth: int) -> Arg | None:
@@ -795,7 +811,9 @@ class Resolver:
     def _through(inner: Arg, origin: str) -> Arg:
         """``inner`` reached through a name or entry: the outermost one is the origin people see
         (``constant `ACT```, ``default of parameter `act```)."""
-        return Arg(inner.value, origin=origin) if inner.known else inner
+        if not inner.known or inner.origin.startswith(KEPT_ORIGINS):
+            return inner
+        return Arg(inner.value, origin=origin)
 
     def _self_value(self, expr: cst.Attribute, candidates: list[Candidate], depth: int) -> Arg:
         """The value of ``self.attr`` from its candidates (see :meth:`_self_candidates`): the one
@@ -825,6 +843,9 @@ class Resolver:
         candidates = self._self_candidates(expr, scope)
         if candidates is not None:
             return self._self_value(expr, candidates, depth)
+        option = self._command_line(expr.value, expr.attr.value, scope, depth)
+        if option is not None:
+            return option
         written = self._qualified_name(expr, scope, depth + 1)
         qualified = self._project_name(written)
         canonical = imports.activation(qualified)
@@ -864,12 +885,200 @@ class Resolver:
         found = imports.keras_object_class(qualified)
         if found is not None:
             return self._keras_object_value(expr, found[0], found[1], scope, depth)
+        space = self._search_space(expr, scope, depth)
+        if space is not None:
+            return space
         layer = imports.keras_class(qualified)
         if layer is not None:
             applied = self._activation_layer(expr, layer, scope, depth)
             if applied is not None:
                 return applied
         return Arg.unknown(f"call `{self.code(expr)}`")
+
+    # -- configuration visible in the project: command lines and search spaces -----------------
+
+    def _command_line(
+        self, base: cst.BaseExpression, dest: str, scope: Scope, depth: int
+    ) -> Arg | None:
+        """``args.act`` where ``args = parser.parse_args()``: the option's default
+        (``add_argument('--act', default='relu')``, ``set_defaults(act=...)``), or, without
+        one, its ``choices`` as a search space. None when ``base`` is not parsed arguments."""
+        parser = self._parser_of(base, scope)
+        if parser is None:
+            return None
+        option: cst.Call | None = None
+        default: cst.BaseExpression | None = None
+        for call in self.index.calls:
+            func = call.func
+            if not isinstance(func, cst.Attribute) or not self._same_parser(func.value, parser):
+                continue
+            if func.attr.value == "add_argument" and _dest(call) == dest:
+                option = call
+                default = argument(call, "default")
+            elif func.attr.value == "set_defaults":
+                given = argument(call, dest)
+                if given is not None:
+                    default = given
+        if option is None and default is None:
+            return Arg.unknown(f"`{dest}` is not an option the parser defines")
+        name = _option_name(option) if option is not None else dest
+        if default is not None:
+            value = self._value(default, self.scope_of(default), depth + 1)
+            if not value.known:
+                return value
+            return Arg(value.value, origin=f"command-line default of `{name}`")
+        choices = argument(option, "choices") if option is not None else None
+        if choices is not None:
+            listed = self._value(choices, self.scope_of(choices), depth + 1)
+            space = self._space(listed, None, f"choices of command-line option `{name}`")
+            if space is not None:
+                return space
+        return Arg.unknown(f"command-line option `{name}` without a default (None)")
+
+    def _option_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg | None:
+        """``vars(args)['act']``: the option ``act`` of the parsed command line."""
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        key = values.string(expr.slice[0].slice.value)
+        if key is None:
+            return None
+        return self._command_line(expr.value, key, scope, depth)
+
+    def _parser_of(self, base: cst.BaseExpression, scope: Scope) -> cst.BaseExpression | None:
+        """The parser whose ``parse_args()`` gives ``base`` (``args``, ``vars(args)``,
+        ``parser.parse_args()`` itself), as the receiver expression of that call."""
+        target, where = self.deref(base, scope)
+        if (
+            isinstance(target, cst.Call)
+            and isinstance(target.func, cst.Name)
+            and target.func.value == "vars"
+            and len(target.args) == 1
+        ):
+            target, where = self.deref(target.args[0].value, where)
+        if not (
+            isinstance(target, cst.Call)
+            and isinstance(target.func, cst.Attribute)
+            and target.func.attr.value == "parse_args"
+        ):
+            return None
+        return target.func.value
+
+    def _same_parser(self, receiver: cst.BaseExpression, parser: cst.BaseExpression) -> bool:
+        """Is ``receiver`` the parser (or one of its argument groups)?"""
+        for _ in range(8):
+            if _same_name(receiver, parser, self):
+                return True
+            target, _ = self.deref(receiver)
+            if (
+                isinstance(target, cst.Call)
+                and isinstance(target.func, cst.Attribute)
+                and target.func.attr.value in ("add_argument_group", "add_mutually_exclusive_group")
+            ):
+                receiver = target.func.value
+                continue
+            return False
+        return False
+
+    def _search_space(self, expr: cst.Call, scope: Scope, depth: int) -> Arg | None:
+        """keras-tuner ``hp.Choice('act', [...], default=...)`` and Optuna
+        ``trial.suggest_categorical('act', [...])``."""
+        func = expr.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        if method == "Choice":
+            listed = argument(expr, "values", 1)
+        elif method == "suggest_categorical":
+            listed = argument(expr, "choices", 1)
+        else:
+            return None
+        if listed is None:
+            return None
+        members = self._value(listed, scope, depth + 1)
+        given = argument(expr, "default") if method == "Choice" else None
+        default = self._value(given, scope, depth + 1) if given is not None else None
+        return self._space(members, default, f"search space `{self.code(expr)}`")
+
+    def _searched_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg | None:
+        """``params['activation']`` in a grid search: the function is handed to a scan with
+        ``params=GRID`` (talos), or ``params`` iterates ``ParameterGrid(GRID)``: the entry of
+        the grid is a search space."""
+        base = expr.value
+        if not isinstance(base, cst.Name) or len(expr.slice) != 1:
+            return None
+        index = expr.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return None
+        key = values.string(index.value)
+        if key is None:
+            return None
+        found = self.bindings(base.value, scope)
+        if len(found) != 1:
+            return None
+        binding = found[0]
+        grid: cst.BaseExpression | None = None
+        if isinstance(binding, Opaque) and isinstance(binding.iterable, cst.Call):
+            callee = self.qualified_name(binding.iterable.func, binding.scope) or ""
+            if callee.endswith("ParameterGrid") and binding.iterable.args:
+                grid = binding.iterable.args[0].value
+        elif isinstance(binding, Param) and binding.default is None and binding.function:
+            grid = self._scanned_grid(binding.function)
+        if grid is None:
+            return None
+        view = self.dict_items(grid)
+        item = view.get(key) if view is not None else None
+        if item is None:
+            return None
+        listed = self.item_value(item)
+        return self._space(listed, None, f"search space `{self.code(grid)}[{key!r}]`")
+
+    def _scanned_grid(self, function: cst.FunctionDef) -> cst.BaseExpression | None:
+        """The ``params=`` of a call that is handed ``function`` (``talos.Scan(x, y,
+        params=p, model=build)``)."""
+        for call in self.index.calls:
+            handed = any(
+                isinstance(arg.value, cst.Name)
+                and arg.value.value == function.name.value
+                and self._names_function(arg.value, function)
+                for arg in call.args
+            )
+            if handed:
+                grid = argument(call, "params")
+                if grid is not None:
+                    return grid
+        return None
+
+    def _names_function(self, expr: cst.Name, function: cst.FunctionDef) -> bool:
+        bound = self.bindings(expr.value, self.scope_of(expr))
+        return len(bound) == 1 and isinstance(bound[0], Definition) and bound[0].node is function
+
+    @staticmethod
+    def _space(members: Arg, default: Arg | None, label: str) -> Arg | None:
+        """A set of choices as one value: the worst unbounded activation among them, with a
+        message naming every unbounded one (``includes 'relu' and 'elu'``); when all are
+        bounded activations, the default (or the first). None when the members are not all
+        known activations (a space of unit counts is not ours to rate)."""
+        if not members.known or not isinstance(members.value, tuple) or not members.value:
+            return None
+        listed: list[str | None] = [m for m in members.value if m is None or isinstance(m, str)]
+        if len(listed) != len(members.value) or not all(
+            bounded_activation(m) is not None for m in listed
+        ):
+            return Arg.unknown(f"{label} (not all activations)")
+        unbounded = [m for m in listed if bounded_activation(m) is False]
+        if not unbounded:
+            chosen = default.value if default is not None and default.known else listed[0]
+            return Arg(chosen, origin=label)
+        from kerasrnnlint.severity import FAST_DIVERGING
+
+        def risk(value: str | None) -> int:
+            name = activations.canonical(value) if value is not None else "linear"
+            return 1 if name in FAST_DIVERGING else 0
+
+        worst = max(unbounded, key=risk)
+        shown = [repr(m) for m in dict.fromkeys(unbounded)]
+        names = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        return Arg(worst, origin=f"{label} includes {names}")
 
     def _activation_layer(self, expr: cst.Call, cls: str, scope: Scope, depth: int) -> Arg | None:
         """An activation given as a layer object: ``LeakyReLU()`` applies leaky_relu,
@@ -1056,6 +1265,41 @@ def argument(
                 return arg.value
             index += 1
     return None
+
+
+def _dest(call: cst.Call) -> str | None:
+    """The attribute ``add_argument(...)`` stores into: ``dest=``, else the first long option
+    (``--hidden-act`` → ``hidden_act``), else the first short one, else the positional name."""
+    given = argument(call, "dest")
+    if given is not None:
+        return values.string(given)
+    names = [values.string(a.value) for a in call.args if a.keyword is None and not a.star]
+    flags = [n for n in names if n]
+    for flag in flags:
+        if flag.startswith("--"):
+            return flag[2:].replace("-", "_")
+    for flag in flags:
+        if flag.startswith("-"):
+            return flag.lstrip("-").replace("-", "_")
+    return flags[0] if flags else None
+
+
+def _option_name(call: cst.Call) -> str:
+    names = [values.string(a.value) for a in call.args if a.keyword is None and not a.star]
+    flags = [n for n in names if n]
+    long = [f for f in flags if f.startswith("--")]
+    return (long or flags or ["?"])[0]
+
+
+def _same_name(a: cst.BaseExpression, b: cst.BaseExpression, resolver: Resolver) -> bool:
+    """Two reads of one variable (the same name bound by the same bindings)."""
+    if a is b:
+        return True
+    if not isinstance(a, cst.Name) or not isinstance(b, cst.Name) or a.value != b.value:
+        return False
+    found_a = resolver.bindings(a.value, resolver.scope_of(a))
+    found_b = resolver.bindings(b.value, resolver.scope_of(b))
+    return bool(found_a) and found_a is found_b
 
 
 def _remote_name(found: Resolution) -> str | None:

@@ -57,6 +57,9 @@ class Opaque:
     """A binding whose value the analyzer does not follow (loop variable, ``with ... as``...)."""
 
     why: str
+    # A ``for`` variable: what it iterates over, and where (grid searches iterate dict entries).
+    iterable: cst.BaseExpression | None = None
+    scope: Scope | None = None
 
 
 Binding = Import | Value | Param | Definition | Opaque
@@ -429,6 +432,9 @@ class _Builder:
             scope.bind(name, Opaque(why))
 
     def for_(self, node: cst.For, scope: Scope) -> None:
+        if isinstance(node.target, cst.Name):
+            scope.bind(node.target.value, Opaque("loop variable", node.iter, scope))
+            return
         self._opaque(node.target, "loop variable", scope)
 
     def with_item(self, node: cst.WithItem, scope: Scope) -> None:
