@@ -166,7 +166,7 @@ def projects(draw: st.DrawFn) -> tuple[dict[str, str], str, str, str]:
     return files, f"{package}model.py", cls, act
 
 
-@settings(max_examples=60, deadline=4000)
+@settings(max_examples=60, deadline=None)
 @given(projects())
 def test_every_route_across_modules_is_found(project: tuple[dict[str, str], str, str, str]) -> None:
     import tempfile
