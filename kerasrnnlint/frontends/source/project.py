@@ -3,7 +3,8 @@ dotted names across them. The top level of the source frontend (project → modu
 resolver and interpreter → layer IR).
 
 - **The root** is the nearest directory above a linted file holding ``pyproject.toml``,
-  ``setup.cfg``, ``setup.py`` or ``.git`` (else the file's own directory).
+  ``setup.cfg``, ``setup.py`` or ``.git``; else the directory holding the outermost package
+  (directory with ``__init__.py``) around the file, else the file's own directory.
 - **Module names** map to files as the import system would: first the importing script's own
   directory, then the source roots (``[tool.setuptools] package-dir`` and ``packages.find where``
   in ``pyproject.toml``, else ``src/`` when it exists, and the root itself); ``a/b.py``,
@@ -117,14 +118,20 @@ def configure(cache: bool) -> None:
 
 
 def find_root(start: Path) -> Path:
+    """The nearest directory holding a project marker; else the directory that holds the
+    outermost package around ``start`` (where ``import pkg.mod`` would be found from)."""
     directory = start if start.is_dir() else start.parent
     current = directory
     while True:
         if any((current / marker).exists() for marker in MARKERS):
             return current
         if current.parent == current:
-            return directory
+            break
         current = current.parent
+    current = directory
+    while (current / "__init__.py").is_file() and current.parent != current:
+        current = current.parent
+    return current
 
 
 def _source_roots(root: Path) -> tuple[Path, ...]:
