@@ -84,6 +84,37 @@ class SummaryCache:
                 os.unlink(temp)
         self._prune()
 
+    def _index_path(self) -> Path:
+        return self.base / "index.json"
+
+    def load_index(self) -> dict[str, tuple[int, int, str]]:
+        """The project's file index (path → size, modification time, called names) of the last
+        run; empty when absent, corrupt or written by another version."""
+        try:
+            with open(self._index_path(), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("key") != key("index", b""):
+                return {}
+            return {str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return {}
+
+    def save_index(self, files: dict[str, tuple[int, int, str]]) -> None:
+        if not self._prepare():
+            return
+        text = json.dumps({"key": key("index", b""), "files": files})
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.base)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temp, self._index_path())
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
     def _prepare(self) -> bool:
         if self._ready:
             return True

@@ -108,12 +108,16 @@ class Statistics:
 
 STATISTICS = Statistics()
 _cache_enabled = True
+_enabled = True
 
 
-def configure(cache: bool) -> None:
-    """``--no-cache``: summaries are neither read from nor written to the cache."""
-    global _cache_enabled
+def configure(cache: bool = True, enabled: bool = True) -> None:
+    """``cache=False`` (``--no-cache``): summaries are neither read from nor written to the
+    cache. ``enabled=False``: every file is analysed alone (the benchmark's peer). Forgets the
+    projects and summaries this process knows."""
+    global _cache_enabled, _enabled
     _cache_enabled = cache
+    _enabled = enabled
     _projects.clear()
 
 
@@ -178,7 +182,8 @@ class Project:
         self._modules: dict[tuple[str, Path], ModuleRef | None] = {}
         self._summaries: dict[Path, ModuleSummary | None] = {}
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
-        self._files: list[Path] | None = None
+        self._files: list[str] | None = None
+        self._words: dict[str, str] | None = None  # path -> " word word ... "
         self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
         self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
 
@@ -453,16 +458,47 @@ class Project:
 
     # -- callers --------------------------------------------------------------------------------
 
-    def files(self) -> list[Path]:
+    def _word_index(self) -> dict[str, str]:
+        """The names each file of the project calls or derives from, read once per process;
+        unchanged files (same size and modification time) are taken from the cache's index."""
+        with self._lock:
+            if self._words is not None:
+                return self._words
+            stored = self.cache.load_index() if self.cache is not None else {}
+            fresh: dict[str, tuple[int, int, str]] = {}
+            words: dict[str, str] = {}
+            root = str(self.root) + os.sep
+            for path in self.files():
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                name = path[len(root) :] if path.startswith(root) else path
+                entry = stored.get(name)
+                if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
+                    text = entry[2]
+                else:
+                    try:
+                        with open(path, "rb") as handle:
+                            data = handle.read(MAX_MODULE_BYTES)
+                    except OSError:
+                        continue
+                    text = " ".join(sorted(called_words(data)))
+                fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
+                words[path] = f" {text} "
+            if self.cache is not None and fresh != stored:
+                self.cache.save_index(fresh)
+            self._words = words
+            return words
+
+    def files(self) -> list[str]:
         """Every Python file of the project (bounded), hidden and environment directories
         skipped."""
         if self._files is None:
-            found: list[Path] = []
+            found: list[str] = []
             for directory, dirs, names in os.walk(self.root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-                for name in sorted(names):
-                    if name.endswith(".py"):
-                        found.append(Path(directory) / name)
+                found.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".py"))
                 if len(found) >= MAX_PROJECT_FILES:
                     break
             self._files = found[:MAX_PROJECT_FILES]
@@ -471,19 +507,22 @@ class Project:
     def _mentioning(
         self, module: ModuleRef, name: str
     ) -> Iterator[tuple[ModuleRef, ModuleSummary]]:
-        """The other modules of the project whose bytes mention ``name``, with their summary."""
-        needle = name.encode()
+        """The other modules of the project that call ``name`` or derive a class from it (by
+        the words of :func:`called_words`), with their summary."""
+        words = self._word_index()
+        own = str(module.path)
+        # A caller imports the module (or its package, which may re-export it), or imports
+        # something relatively.
+        parts = module.name.split(".")
+        imported = [f" import:{part} " for part in parts[-2:]] + [" import:. "]
+        needle = f" {name} "
         for path in self.files():
-            if path == module.path:
+            if path == own:
                 continue
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_MODULE_BYTES)
-            except OSError:
+            mentioned = words.get(path, "")
+            if needle not in mentioned or not any(i in mentioned for i in imported):
                 continue
-            if needle not in data:
-                continue
-            other = self.module_of(path)
+            other = self.module_of(Path(path))
             found = self.summary(other)
             if found is not None and found.error is None:
                 yield other, found
@@ -544,7 +583,7 @@ _projects_lock = threading.Lock()
 
 def project_for(path: str) -> tuple[Project, ModuleRef] | None:
     """The project a linted file belongs to, and its module; None for text not on disk."""
-    if not path or path.startswith("<"):
+    if not _enabled or not path or path.startswith("<"):
         return None
     try:
         file = Path(path).resolve()
@@ -563,6 +602,25 @@ def project_for(path: str) -> tuple[Project, ModuleRef] | None:
 
 # ``from x import ...`` / ``import x``: for the prefilter (a file without the bytes "keras").
 _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
+
+
+# ``name(`` not after ``def``/``class`` (a call), and the bases of ``class X(...)``.
+_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+_BASES = re.compile(rb"\bclass\s+\w+\s*\(([^)]*)\)")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def called_words(data: bytes) -> set[str]:
+    """The names a module may call or derive from: where to look for callers and subclasses."""
+    found = {m.decode("ascii", "replace") for m in _CALLED.findall(data)}
+    for bases in _BASES.findall(data):
+        found.update(w.decode("ascii", "replace") for w in _WORD.findall(bases))
+    for module in imported_modules(data):
+        found.add("import:" + (module.split(".")[-1] if module.strip(".") else "."))
+        found.update("import:" + part for part in module.split(".") if part)
+        if module.startswith("."):
+            found.add("import:.")
+    return found
 
 
 def imported_modules(data: bytes) -> Iterator[str]:
