@@ -186,19 +186,28 @@ def test_cycles_and_deep_re_export_chains_are_bounded(tmp_path: Path) -> None:
         files[f"m{i}.py"] = f"from m{i - 1} import ACT\n"
     for i in range(1, 60):
         files[f"deep{i}.py"] = f"from deep{i - 1} import *\n"
+    # A diamond of star imports, 25 levels deep: each module is visited once, not 2**25 times.
+    for level in range(25):
+        for side in "ab":
+            files[f"d{level}{side}.py"] = (
+                f"from d{level + 1}a import *\nfrom d{level + 1}b import *\n"
+            )
+    files["d25a.py"] = files["d25b.py"] = "OTHER = 1\n"
     files["train.py"] = (
-        "import a\nimport m9\nimport deep59\nfrom keras import layers\n"
+        "import a\nimport m9\nimport deep59\nfrom d0a import *\nfrom keras import layers\n"
         "x = layers.SimpleRNN(8, activation=a.ACT)\n"
         "y = layers.SimpleRNN(8, activation=m9.ACT)\n"
         "z = layers.SimpleRNN(8, activation=deep59.ACT)\n"
+        "w = layers.SimpleRNN(8, activation=MISSING)\n"
     )
     root = make_project(tmp_path / "p", files)
     done = run_cli(
         root / "train.py", "--show-unknown", "--no-cache", "--no-show-source", timeout=60
     )
-    assert "train.py:6:36: KRL001" in done.stdout  # nine re-exports are followed
-    assert "train.py:5:5: unknown: SimpleRNN `activation` not checked: `a.ACT`" in done.stdout
-    assert "train.py:7:5: unknown: SimpleRNN `activation` not checked" in done.stdout
+    assert "train.py:7:36: KRL001" in done.stdout  # nine re-exports are followed
+    assert "train.py:6:5: unknown: SimpleRNN `activation` not checked: `a.ACT`" in done.stdout
+    assert "train.py:8:5: unknown: SimpleRNN `activation` not checked" in done.stdout
+    assert "train.py:9:5: unknown: SimpleRNN `activation` not checked" in done.stdout
 
 
 def test_the_language_server_entry_point_finds_the_project_from_the_path(tmp_path: Path) -> None:

@@ -103,7 +103,10 @@ class Statistics:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def describe(self) -> str:
-        return f"{self.parsed} module summaries parsed, {self.cached} read from the cache"
+        return (
+            f"{self.parsed} module summaries parsed, {self.cached} read from the cache "
+            "(by this process: worker processes of a parallel run are not counted; use -j 1)"
+        )
 
 
 STATISTICS = Statistics()
@@ -435,19 +438,25 @@ class Project:
             return Ref(f"{module.name}.{attr}")
         return Missing(f"`{attr}` is not defined in {where}")
 
-    def _star_exports(self, module: ModuleRef, attr: str, hops: int) -> bool:
+    def _star_exports(
+        self, module: ModuleRef, attr: str, hops: int, seen: set[Path] | None = None
+    ) -> bool:
+        """Does ``from module import *`` bind ``attr`` (through its own star imports too)?
+        Each module is visited once (cycles, diamonds)."""
+        seen = set() if seen is None else seen
+        if module.path in seen or hops > MAX_HOPS:
+            return False
+        seen.add(module.path)
         found = self.summary(module)
         if found is None or found.error is not None:
             return False
         if attr in found.star_names():
             return True
-        if found.all_names is not None or hops > MAX_HOPS:
+        if found.all_names is not None:
             return False
         for star in found.star_imports:
             source = self.find_module(self.absolute(star, module), module)
-            if source is None or source == module:
-                continue
-            if self._star_exports(source, attr, hops + 1):
+            if source is not None and self._star_exports(source, attr, hops + 1, seen):
                 return True
         return False
 
