@@ -232,3 +232,13 @@ def test_a_search_space_has_no_automatic_fix(tmp_path: Path) -> None:
     assert "includes 'relu' and 'elu'" in str(krl001[0]["message"])
     run_cli(root, "--fix", "--unsafe-fixes", "--no-cache")
     assert (root / "tuned.py").read_text() == before
+
+
+def test_a_long_running_process_sees_a_saved_change(tmp_path: Path) -> None:
+    """The language server lints in one long process: a config module saved in between is read
+    again (summaries are checked against the file on every use)."""
+    root = make_project(tmp_path / "p", CONFIG_PROJECT)
+    text = CONFIG_PROJECT["train.py"]
+    assert [f.code for f in lint_source(text, str(root / "train.py")).findings] == ["KRL001"]
+    (root / "config.py").write_text('"""Config, edited."""\nACT = "tanh"\nGATE = "sigmoid"\n')
+    assert lint_source(text, str(root / "train.py")).findings == ()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Names that are never project modules, whatever the project holds.
 EXTERNAL = frozenset({"keras", "tensorflow", "tf_keras", "tf", "__future__", "builtins"})
 MAX_HOPS = 32
+# Seconds a process keeps what it learned of a project's files (callers, subclasses, the file
+# list) before looking again; summaries are checked against the file on every use.
+MAX_AGE = 10.0
 MAX_MODULE_BYTES = 2_000_000
 MAX_PROJECT_FILES = 20_000
 SKIPPED_DIRS = frozenset(
@@ -124,6 +128,14 @@ def configure(cache: bool = True, enabled: bool = True) -> None:
     _projects.clear()
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def find_root(start: Path) -> Path:
     """The nearest directory holding a project marker; else the directory that holds the
     outermost package around ``start`` (where ``import pkg.mod`` would be found from)."""
@@ -183,12 +195,19 @@ class Project:
         self.cache = SummaryCache(root) if cache else None
         self._lock = threading.RLock()
         self._modules: dict[tuple[str, Path], ModuleRef | None] = {}
-        self._summaries: dict[Path, ModuleSummary | None] = {}
+        self._summaries: dict[Path, tuple[tuple[int, int], ModuleSummary | None]] = {}
+        self.created = time.monotonic()
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[str] | None = None
         self._words: dict[str, str] | None = None  # path -> " word word ... "
         self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
         self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
+
+    def begin(self) -> None:
+        """A new file is analysed: resolutions are recomputed (through summaries that are
+        checked against their files), so a module saved in between is seen."""
+        with self._lock:
+            self._resolved.clear()
 
     # -- module names ---------------------------------------------------------------------------
 
@@ -262,11 +281,19 @@ class Project:
     def summary(self, module: ModuleRef) -> ModuleSummary | None:
         """The summary of a project module (None: it cannot be read, or is a namespace package
         directory, which exports only its submodules)."""
+        stamp = _stamp(module.path)
         with self._lock:
-            if module.path in self._summaries:
-                return self._summaries[module.path]
+            known = self._summaries.get(module.path)
+            if known is not None and known[0] == stamp:
+                return known[1]
+            if known is not None:
+                # Changed while this process runs (an editor saving it): what was resolved
+                # through it is stale too.
+                self._resolved.clear()
+                self._callers.clear()
+                self._subclasses.clear()
             found = self._load(module)
-            self._summaries[module.path] = found
+            self._summaries[module.path] = (stamp, found)
             return found
 
     def _load(self, module: ModuleRef) -> ModuleSummary | None:
@@ -603,9 +630,12 @@ def project_for(path: str) -> tuple[Project, ModuleRef] | None:
         return None
     with _projects_lock:
         project = _projects.get(root)
-        if project is None:
+        if project is None or time.monotonic() - project.created > MAX_AGE:
+            # A long-lived process (the language server) looks at the project afresh now and
+            # then: new files, new callers.
             project = Project(root, cache=_cache_enabled)
             _projects[root] = project
+    project.begin()
     return project, project.module_of(file)
 
 
