@@ -378,15 +378,17 @@ def check_command(argv: Sequence[str]) -> int:
         eprint(f"{PROG}: error: {exc}")
         return EXIT_ERROR
     sources: dict[str, str] = {}
-    from kerasrnnlint.frontends.source import project
+    from kerasrnnlint.frontends import project_options
 
-    project.configure(cache=not args.no_cache)
+    project_options.cache = not args.no_cache
     if stdin:
         results, text = lint_stdin(args, settings)
         sources.update((result.path, text) for result in results)
     else:
         results = lint_paths(args, settings)
     if os.environ.get("KERASRNNLINT_STATISTICS"):
+        from kerasrnnlint.frontends.source import project
+
         eprint(f"{PROG}: statistics: {project.STATISTICS.describe()}")
     try:
         if args.fix or args.diff or args.add_noqa:

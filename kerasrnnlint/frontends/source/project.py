@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kerasrnnlint.frontends import project_options
 from kerasrnnlint.frontends.source import summary as summaries
 from kerasrnnlint.frontends.source.cache import DIRECTORY, SummaryCache, key
 from kerasrnnlint.frontends.source.summary import (
@@ -114,17 +115,14 @@ class Statistics:
 
 
 STATISTICS = Statistics()
-_cache_enabled = True
-_enabled = True
 
 
 def configure(cache: bool = True, enabled: bool = True) -> None:
     """``cache=False`` (``--no-cache``): summaries are neither read from nor written to the
     cache. ``enabled=False``: every file is analysed alone (the benchmark's peer). Forgets the
     projects and summaries this process knows."""
-    global _cache_enabled, _enabled
-    _cache_enabled = cache
-    _enabled = enabled
+    project_options.cache = cache
+    project_options.enabled = enabled
     _projects.clear()
 
 
@@ -619,7 +617,7 @@ _projects_lock = threading.Lock()
 
 def project_for(path: str) -> tuple[Project, ModuleRef] | None:
     """The project a linted file belongs to, and its module; None for text not on disk."""
-    if not _enabled or not path or path.startswith("<"):
+    if not project_options.enabled or not path or path.startswith("<"):
         return None
     try:
         file = Path(path).resolve()
@@ -630,10 +628,14 @@ def project_for(path: str) -> tuple[Project, ModuleRef] | None:
         return None
     with _projects_lock:
         project = _projects.get(root)
-        if project is None or time.monotonic() - project.created > MAX_AGE:
+        if (
+            project is None
+            or time.monotonic() - project.created > MAX_AGE
+            or (project.cache is not None) != project_options.cache
+        ):
             # A long-lived process (the language server) looks at the project afresh now and
             # then: new files, new callers.
-            project = Project(root, cache=_cache_enabled)
+            project = Project(root, cache=project_options.cache)
             _projects[root] = project
     project.begin()
     return project, project.module_of(file)
