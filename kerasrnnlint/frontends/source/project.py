@@ -134,10 +134,24 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+_roots: dict[Path, Path] = {}
+
+
 def find_root(start: Path) -> Path:
     """The nearest directory holding a project marker; else the directory that holds the
     outermost package around ``start`` (where ``import pkg.mod`` would be found from)."""
     directory = start if start.is_dir() else start.parent
+    known = _roots.get(directory)
+    if known is None or time.monotonic() - _roots_time.get(directory, 0.0) > MAX_AGE:
+        known = _roots[directory] = _find_root(directory)
+        _roots_time[directory] = time.monotonic()
+    return known
+
+
+_roots_time: dict[Path, float] = {}
+
+
+def _find_root(directory: Path) -> Path:
     current = directory
     while True:
         if any((current / marker).exists() for marker in MARKERS):
@@ -198,6 +212,7 @@ class Project:
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[str] | None = None
         self._words: dict[str, str] | None = None  # path -> " word word ... "
+        self._by_word: dict[str, list[str]] = {}  # word -> the paths that mention it
         self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
         self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
 
@@ -520,6 +535,8 @@ class Project:
                     text = " ".join(sorted(called_words(data)))
                 fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
                 words[path] = f" {text} "
+                for word in text.split():
+                    self._by_word.setdefault(word, []).append(path)
             if self.cache is not None and fresh != stored:
                 self.cache.save_index(fresh)
             self._words = words
@@ -549,12 +566,11 @@ class Project:
         # something relatively.
         parts = module.name.split(".")
         imported = [f" import:{part} " for part in parts[-2:]] + [" import:. "]
-        needle = f" {name} "
-        for path in self.files():
+        for path in self._by_word.get(name, ()):
             if path == own:
                 continue
             mentioned = words.get(path, "")
-            if needle not in mentioned or not any(i in mentioned for i in imported):
+            if not any(i in mentioned for i in imported):
                 continue
             other = self.module_of(Path(path))
             found = self.summary(other)
