@@ -191,3 +191,14 @@ def test_every_route_across_modules_is_found(project: tuple[dict[str, str], str,
         assert activation.value == act, files
         assert "config.py" in activation.origin, (files, activation.origin)
     projects_module.configure(cache=True)
+
+
+@settings(COMMON, max_examples=60)
+@given(hypothesmith.from_grammar())
+def test_arbitrary_python_has_a_summary_that_round_trips(source: str) -> None:
+    """What another module reads of any module: a summary (or its parse error), never a crash,
+    and the cache gives back exactly what was stored."""
+    from kerasrnnlint.frontends.source import summary
+
+    made = summary.summarize_text(source, "generated.py")
+    assert summary.loads(summary.dumps(made)) == made

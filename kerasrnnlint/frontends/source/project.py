@@ -332,7 +332,10 @@ class Project:
         if isinstance(text, Unreadable):
             made = ModuleSummary(error=text.cause)
         else:
-            made = summaries.summarize_text(text, str(module.path))
+            try:
+                made = summaries.summarize_text(text, str(module.path))
+            except Exception as exc:  # a bug of ours must not stop the importer's analysis
+                made = ModuleSummary(error=f"internal error ({type(exc).__name__}) reading it")
         with STATISTICS.lock:
             STATISTICS.parsed += 1
         if self.cache is not None:
