@@ -242,3 +242,29 @@ def test_a_long_running_process_sees_a_saved_change(tmp_path: Path) -> None:
     assert [f.code for f in lint_source(text, str(root / "train.py")).findings] == ["KRL001"]
     (root / "config.py").write_text('"""Config, edited."""\nACT = "tanh"\nGATE = "sigmoid"\n')
     assert lint_source(text, str(root / "train.py")).findings == ()
+
+
+def test_module_names_map_to_files_as_the_import_system_would(tmp_path: Path) -> None:
+    """``packages.find where``, a namespace package (no ``__init__.py``), and a script's own
+    directory before the project root."""
+    root = make_project(
+        tmp_path / "p",
+        {
+            "lib/ns/sub/mod.py": 'ACT = "elu"\n',
+            "config.py": 'ACT = "tanh"\n',
+            "scripts/config.py": 'ACT = "relu"\n',
+            "scripts/train.py": (
+                "import config\nfrom ns.sub.mod import ACT\nfrom keras import layers\n"
+                "a = layers.SimpleRNN(8, activation=config.ACT)\n"
+                "b = layers.SimpleRNN(8, activation=ACT)\n"
+            ),
+        },
+    )
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\n\n[tool.setuptools.packages.find]\nwhere = ["lib"]\n'
+    )
+    result = lint_source((root / "scripts/train.py").read_text(), str(root / "scripts/train.py"))
+    messages = {f.location.line: f.message for f in result.findings}
+    assert sorted(messages) == [4, 5]
+    assert "'relu' (constant `ACT` in scripts/config.py)" in messages[4]
+    assert "'elu' (constant `ACT` in lib/ns/sub/mod.py)" in messages[5]

@@ -211,6 +211,7 @@ class Project:
         self.created = time.monotonic()
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[str] | None = None
+        self._scripts: dict[Path, bool] = {}
         self._words: dict[str, str] | None = None  # path -> " word word ... "
         self._by_word: dict[str, list[str]] = {}  # word -> the paths that mention it
         self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
@@ -258,7 +259,7 @@ class Project:
         if not name or name.split(".", 1)[0] in EXTERNAL:
             return None
         bases: list[Path] = []
-        if importer is not None and "." not in importer.name:
+        if importer is not None and self._is_script(importer):
             bases.append(importer.path.parent)  # a script: its own directory comes first
         bases.extend(self.roots)
         for base in bases:
@@ -269,6 +270,15 @@ class Project:
             if found is not None:
                 return found
         return None
+
+    def _is_script(self, module: ModuleRef) -> bool:
+        """A file outside a regular package (its directory has no ``__init__.py``): run as a
+        script, its own directory is the first place imports are found."""
+        directory = module.path.parent
+        known = self._scripts.get(directory)
+        if known is None:
+            known = self._scripts[directory] = not (directory / "__init__.py").is_file()
+        return known
 
     def _find_in(self, name: str, base: Path) -> ModuleRef | None:
         parts = name.split(".")
