@@ -391,6 +391,8 @@ class Resolver:
         own = self._class_attribute(cls, attr, 0)
         if own is not None:
             candidates.append(Candidate(f"class attribute `{attr}`", own[0], own[1]))
+        else:
+            candidates.extend(self._inherited_from_elsewhere(cls, attr))
         for sub in subclasses:
             bound = sub.bindings.get(attr)
             if bound and len(bound) == 1 and isinstance(bound[0], Value):
@@ -399,6 +401,30 @@ class Resolver:
                 candidates.append(Candidate(label, bound[0].expr, sub))
         candidates.extend(remote)
         return candidates or None
+
+    def _inherited_from_elsewhere(self, cls: Scope, attr: str) -> list[Candidate]:
+        """``self.attr`` a base class of another module sets (in its ``__init__``, or as a
+        class attribute)."""
+        from kerasrnnlint.frontends.source.project import Inside
+        from kerasrnnlint.frontends.source.summary import Klass
+
+        node = cls.definition
+        if self.project is None or not isinstance(node, cst.ClassDef):
+            return []
+        project, here = self.project
+        for base in node.bases:
+            written = self._qualified_name(base.value, self.scope_of(base.value), 0)
+            if written is None:
+                continue
+            found = project.resolve(written, here)
+            if not isinstance(found, Inside) or not isinstance(found.export, Klass):
+                continue
+            klass = found.export
+            export = klass.get_instance(attr) or klass.get(attr)
+            if export is not None:
+                label = f"`self.{attr}` of base class `{found.name}` in {found.where}"
+                return [Candidate(label, remote=project.attribute(export, found.module, attr))]
+        return []
 
     def _remote_overrides(self, cls: Scope, attr: str) -> list[Candidate]:
         """Class attributes ``attr`` of the subclasses of ``cls`` in other modules."""

@@ -27,7 +27,7 @@ from kerasrnnlint.frontends.source.scopes import Definition, Import, Opaque, Sco
 from kerasrnnlint.ir import ArgValue
 
 # The format of a summary; part of the cache key (with the tool's version).
-FORMAT = 3
+FORMAT = 4
 # Bounded work per module: names exported, call sites kept, entries per dict, dict nesting.
 MAX_NAMES = 4_000
 MAX_CALLS = 4_000
@@ -89,9 +89,17 @@ class Klass:
     bases: tuple[Export, ...] = ()
     attrs: tuple[tuple[str, Export], ...] = ()
     init: CallSite | None = None  # the ``super().__init__(...)`` call of its ``__init__``
+    # What its methods assign to ``self.x`` (one assignment each), e.g. ``self.act = act``.
+    instance: tuple[tuple[str, Export], ...] = ()
 
     def get(self, key: str) -> Export | None:
         for name, export in self.attrs:
+            if name == key:
+                return export
+        return None
+
+    def get_instance(self, key: str) -> Export | None:
+        for name, export in self.instance:
             if name == key:
                 return export
         return None
@@ -273,7 +281,15 @@ def _class(resolver: Resolver, node: cst.ClassDef) -> Klass:
         for name, found in inner.bindings.items():
             if len(found) == 1 and isinstance(found[0], Value):
                 attrs.append((name, export_expr(resolver, found[0].expr, inner, 1)))
-    return Klass(bases, tuple(attrs), _super_init(resolver, node))
+    instance: list[tuple[str, Export]] = []
+    if inner is not None:
+        for name, assigned in inner.instance_attrs.items():
+            if len(assigned) == 1:
+                value = assigned[0]
+                instance.append((name, export_expr(resolver, value.expr, value.scope, 1)))
+            else:
+                instance.append((name, Unknown(f"`self.{name}` is assigned more than once")))
+    return Klass(bases, tuple(attrs), _super_init(resolver, node), tuple(instance))
 
 
 def _super_init(resolver: Resolver, node: cst.ClassDef) -> CallSite | None:
@@ -389,7 +405,8 @@ def export_out(export: Export) -> Any:
         return ["f", list(export.params), [[k, export_out(v)] for k, v in export.defaults], returns]
     bases = [export_out(b) for b in export.bases]
     init = _call_out(export.init) if export.init is not None else None
-    return ["k", bases, [[k, export_out(v)] for k, v in export.attrs], init]
+    instance = [[k, export_out(v)] for k, v in export.instance]
+    return ["k", bases, [[k, export_out(v)] for k, v in export.attrs], init, instance]
 
 
 def _call_out(call: CallSite) -> Any:
@@ -437,7 +454,8 @@ def export_in(data: Any) -> Export:
         return Function(tuple(_str(p) for p in data[1]), _pairs(data[2]), returns)
     if tag == "k":
         init = _call_in(data[3]) if data[3] is not None else None
-        return Klass(tuple(export_in(b) for b in data[1]), _pairs(data[2]), init)
+        bases = tuple(export_in(b) for b in data[1])
+        return Klass(bases, _pairs(data[2]), init, _pairs(data[4]))
     raise ValueError(f"unknown export {tag!r}")
 
 
