@@ -17,7 +17,7 @@ import re
 import shutil
 import tokenize
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,16 @@ PROJECT_DIRS = sorted(p for p in PROJECTS.iterdir() if p.is_dir())
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[^#]*)")
 CODE = re.compile(r"^(?P<code>[A-Z]+[0-9]+)(?:\[(?P<severity>info|low|medium|high)\])?$")
+
+
+@pytest.fixture(autouse=True)
+def _no_summary_cache() -> Iterator[None]:
+    """The fixtures live in this repository: linting them must not leave a cache in it."""
+    from kerasrnnlint.frontends import project_options
+
+    project_options.cache = False
+    yield
+    project_options.cache = True
 
 
 def expectations(text: str) -> list[tuple[int, str, str | None]]:
