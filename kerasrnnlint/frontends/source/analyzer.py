@@ -105,10 +105,12 @@ def layer_args(resolver: Resolver, call: cst.Call, cls: str) -> tuple[dict[str, 
                 args[item.key] = value
         elif arg.keyword is not None:
             args.pop(arg.keyword.value, None)
-            args[arg.keyword.value] = resolver.value(arg.value)
+            activation = arg.keyword.value in ACTIVATION_ARGS
+            args[arg.keyword.value] = resolver.value(arg.value, activation=activation)
         else:
             if positional_known and position < len(names):
-                value = resolver.value(arg.value)
+                activation = names[position] in ACTIVATION_ARGS
+                value = resolver.value(arg.value, activation=activation)
                 args[names[position]] = Arg(
                     value.value, value.known, value.origin, value.span, keyword=False
                 )

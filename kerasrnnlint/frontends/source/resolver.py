@@ -122,10 +122,13 @@ class Resolver:
         # Names are resolved once per (name, scope holding it); a name met again while it is
         # being resolved (``x = x + 1``, ``tf = tf.compat.v1``) is a cycle, cut there.
         self._names: dict[tuple[str, int], str | None] = {}
-        self._values: dict[tuple[str, int], Arg] = {}
+        self._values: dict[tuple[str, int, bool], Arg] = {}
         self._active: set[tuple[str, int]] = set()
         self._cycles = 0  # how many cycles were cut so far
-        self._active_values: set[tuple[str, int]] = set()
+        self._active_values: set[tuple[str, int, bool]] = set()
+        # Resolving an activation argument: only then are the other modules' calls of a
+        # function searched for what they pass (the search costs; other arguments never need it).
+        self._activation = False
         self._dicts: dict[tuple[int, int], DictView | None] = {}
 
     # -- where things are -------------------------------------------------------------------------
@@ -229,7 +232,8 @@ class Resolver:
     def item_value(self, item: DictItem) -> Arg:
         """The value of one dict entry, written in this module or in another."""
         if item.export is None:
-            return self.value(item.value, item.scope)
+            activation = item.key in ("activation", "recurrent_activation")
+            return self.value(item.value, item.scope, activation=activation)
         arg = self.export_arg(item.export, item.key, literal=f"entry {item.key!r}")
         if arg is None:
             return Arg.unknown(f"entry {item.key!r} in {item.home}", self.span(item.value))
@@ -380,15 +384,19 @@ class Resolver:
         assigned = cls.instance_attrs.get(attr)
         if assigned:
             return [Candidate(f"`self.{attr}`", value.expr, value.scope) for value in assigned]
+        if any(isinstance(b, Definition) for b in cls.bindings.get(attr, ())):
+            return None  # a method
         candidates: list[Candidate] = []
         subclasses = self._subclasses(cls)
-        remote = self._remote_overrides(cls, attr)
+        own = self._class_attribute(cls, attr, 0)
+        # Subclasses elsewhere are asked only about a class attribute this class declares
+        # (``activation = 'tanh'``): every ``self.method(...)`` would otherwise search.
+        remote = self._remote_overrides(cls, attr) if own is not None else []
         if not subclasses and not remote and not _derived(cls.definition):
             # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``); a
             # class derived from a base (a Keras layer or model, a base of the project) or
             # specialised by subclasses declares configuration in its class attributes.
             return None
-        own = self._class_attribute(cls, attr, 0)
         if own is not None:
             candidates.append(Candidate(f"class attribute `{attr}`", own[0], own[1]))
         else:
@@ -506,7 +514,12 @@ class Resolver:
                 # (``super().__init__(layers.LSTM)``), when they all agree.
                 passed = self._passed(binding)
                 names = {self._qualified_name(e, w, depth + 1) for _, e, w in passed}
-                names.update(self._remote_names(binding))
+                if binding.def_scope.kind == "class":
+                    # A class handed to a base class by its subclasses elsewhere
+                    # (``super().__init__(layers.LSTM)``). Only there: a callee that is a
+                    # parameter of a plain function is not looked up project-wide (every call
+                    # of the module asks, and most such parameters are callbacks).
+                    names.update(self._remote_names(binding))
                 if len(names) != 1 or None in names:
                     return None
                 results.append(names.pop() or "")
@@ -552,7 +565,9 @@ class Resolver:
 
     # -- values -----------------------------------------------------------------------------------
 
-    def value(self, expr: cst.BaseExpression, scope: Scope | None = None) -> Arg:
+    def value(
+        self, expr: cst.BaseExpression, scope: Scope | None = None, activation: bool = False
+    ) -> Arg:
         """The value of ``expr`` as an :class:`Arg` whose ``span`` is ``expr``'s range.
 
         Literals, module and local constants, parameter defaults (origin "default of parameter
@@ -561,7 +576,12 @@ class Resolver:
         Strings are returned as written: :func:`kerasrnnlint.activations.canonical` them if they
         name an activation.
         """
-        arg = self._value(expr, self._scope(expr, scope), 0)
+        outer = self._activation
+        self._activation = activation or outer
+        try:
+            arg = self._value(expr, self._scope(expr, scope), 0)
+        finally:
+            self._activation = outer
         return Arg(arg.value, arg.known, arg.origin, self.span(expr), arg.keyword)
 
     def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
@@ -626,16 +646,17 @@ class Resolver:
             if name in values.KEYWORD_CONSTANTS:
                 return Arg(values.KEYWORD_CONSTANTS[name])
             return Arg.unknown(f"unresolved name `{name}`")
-        if key in self._values:
-            return self._values[key]
-        if key in self._active_values:
+        cached = (key[0], key[1], self._activation)
+        if cached in self._values:
+            return self._values[cached]
+        if cached in self._active_values:
             return Arg.unknown(f"`{name}` refers to itself")
-        self._active_values.add(key)
+        self._active_values.add(cached)
         try:
             arg = self._bindings_value(name, found, depth)
         finally:
-            self._active_values.discard(key)
-        self._values[key] = arg
+            self._active_values.discard(cached)
+        self._values[cached] = arg
         return arg
 
     def _bindings_value(self, name: str, found: list[Binding], depth: int) -> Arg:
@@ -823,6 +844,8 @@ class Resolver:
         """An unbounded activation another module of the project passes for ``param``."""
         from kerasrnnlint.frontends.source.summary import Const
 
+        if not self._activation:
+            return None
         for export, _, label in self._remote_passed(param):
             if not isinstance(export, Const):
                 continue
