@@ -107,7 +107,7 @@ def compare(text: str, findings: Sequence[Finding]) -> None:
 
 
 def test_there_are_fixture_projects() -> None:
-    assert len(PROJECT_DIRS) >= 5
+    assert len(PROJECT_DIRS) >= 13
 
 
 def _copy(project: Path, tmp_path: Path) -> Path:
