@@ -126,7 +126,11 @@ def check_parser() -> argparse.ArgumentParser:
     probe.add_argument("--probe-total-timeout", metavar="S")
     probe.add_argument("--probe-device", choices=("auto", "cpu", "gpu"))
     probe.add_argument("--probe-min-severity", choices=FAIL_LEVELS)
-    probe.add_argument("--no-cache", action="store_true", help="do not use the probe cache")
+    probe.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the caches (module summaries, probe results)",
+    )
 
     fix = parser.add_argument_group("autofix")
     fix.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -485,6 +489,9 @@ def check_command(argv: Sequence[str]) -> int:
     for warning in settings.warnings:
         eprint(f"{PROG}: warning: {warning}")
     sources: dict[str, str] = {}
+    from kerasrnnlint.frontends import project_options
+
+    project_options.cache = not args.no_cache
     if stdin:
         refuse_output_among(args.output_file, [args.stdin_filename or "-"])
         results, text = lint_stdin(args, settings)
@@ -492,6 +499,10 @@ def check_command(argv: Sequence[str]) -> int:
     else:
         results = lint_paths(args, settings)
     fixed: tuple[Any, ...] | None = None
+    if os.environ.get("KERASRNNLINT_STATISTICS"):
+        from kerasrnnlint.frontends.source import project
+
+        eprint(f"{PROG}: statistics: {project.STATISTICS.describe()}")
     try:
         if args.fix or args.diff or args.add_noqa:
             results, diff, applied = run_fixes(args, results, settings)

@@ -152,6 +152,18 @@ def may_hold_recurrent_layer(data: bytes) -> bool:
     return b"keras" in data and PREFILTER.search(data) is not None
 
 
+def may_hold_recurrent_layer_in_project(path: str, data: bytes) -> bool:
+    """:func:`may_hold_recurrent_layer`, or a file that names a recurrent class but not Keras
+    and may get Keras from a module of its project (``from common import *``): it imports one."""
+    if may_hold_recurrent_layer(data):
+        return True
+    if PREFILTER.search(data) is None:
+        return False
+    from kerasrnnlint.frontends.source.project import imports_project_module
+
+    return imports_project_module(path, data)
+
+
 def lint_source(text: str, path: str, settings: Settings | None = None) -> FileResult:
     """Lint Python source text. Never imports or runs it."""
     from kerasrnnlint.frontends import source

@@ -255,6 +255,8 @@ def _target(call: cst.Call, layer: RecurrentLayer, name: str) -> cst.BaseExpress
     """The expression to replace for argument ``name`` (None: add a keyword; str: why not)."""
     arg = layer.arg(name)
     written = _written_at_call(call, layer.cls, name)
+    if arg.origin.startswith(("search space", "choices of command-line option")):
+        return f"`{name}` comes from a {arg.origin.split(' `', 1)[0]}: choose its members by hand"
     if written is not None:
         if arg.origin.startswith(("default of parameter", "value of parameter")):
             return (

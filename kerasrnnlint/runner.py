@@ -91,7 +91,9 @@ def prepare(path: str, explicit: bool = True) -> Prepared | FileResult:
             if explicit:
                 return FileResult(path=path, error=cause)
             return FileResult(path=path, skipped=True, notes=(f"not checked: {cause}",))
-        if not engine.may_hold_recurrent_layer(data):
+        # The cells' code is checked by the notebook frontend (it may get Keras from a project
+        # module); here only a notebook that names no recurrent class is skipped.
+        if engine.PREFILTER.search(data) is None:
             return FileResult(path=path, skipped=True)
         return Prepared(path, kind)
     if is_binary(data):
@@ -101,7 +103,7 @@ def prepare(path: str, explicit: bool = True) -> Prepared | FileResult:
         if model is not None:
             return FileResult(path=path, error=f"not Python source: the file is {model}; rename it")
         return FileResult(path=path, error="binary file (contains NUL bytes); not Python source")
-    if not engine.may_hold_recurrent_layer(data):
+    if not engine.may_hold_recurrent_layer_in_project(path, data):
         return FileResult(path=path, skipped=True)
     if len(data) > MAX_SOURCE_BYTES:
         return FileResult(path=path, error=too_large_to_parse(len(data)))

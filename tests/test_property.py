@@ -116,3 +116,89 @@ def test_every_style_combination_is_found(program: tuple[str, str, str]) -> None
     activation = layer.arg("activation")
     assert activation.known, (text, activation)
     assert activation.value == act, text
+
+
+# -- generated multi-module projects -------------------------------------------------------------
+
+# How the model module reaches the config value: (import lines, expression); "{pkg}" is the
+# package the modules live in ("" at the top level).
+REACH_STYLES = [
+    ("import {pkg}config", "{pkg}config.ACT"),
+    ("from {pkg}config import ACT", "ACT"),
+    ("from {pkg}config import ACT as A", "A"),
+    ("from {pkg}config import *", "ACT"),
+    ("import {pkg}config as cfg", "cfg.CFG['rnn']['activation']"),
+    ("from {pkg}reexport import ACT", "ACT"),
+    ("from {pkg}reexport import *", "ACT"),
+    ("from {pkg}reexport import RENAMED", "RENAMED"),
+]
+RELATIVE_STYLES = [
+    ("from .config import ACT", "ACT"),
+    ("from . import config", "config.ACT"),
+    ("from .reexport import *", "ACT"),
+]
+
+
+@st.composite
+def projects(draw: st.DrawFn) -> tuple[dict[str, str], str, str, str]:
+    """Files of a small project (config, a re-exporting module, the model), the model's path,
+    and the class and activation the analyzer must report for its layer."""
+    cls = draw(st.sampled_from(CLASSES))
+    act = draw(st.sampled_from(ACTIVATIONS))
+    package = draw(st.sampled_from(["", "src/app/", "app/"]))
+    pkg = package.removeprefix("src/").replace("/", ".")
+    relative = bool(pkg) and draw(st.booleans())
+    imports, expr = draw(st.sampled_from(RELATIVE_STYLES if relative else REACH_STYLES))
+    layer_import, layers = draw(st.sampled_from(IMPORT_STYLES[:6]))
+    files = {
+        f"{package}config.py": f"ACT = {act!r}\nCFG = {{'rnn': {{'activation': {act!r}}}}}\n",
+        f"{package}reexport.py": (
+            f"from {'.' if pkg else ''}config import *\n"
+            f"from {'.' if pkg else ''}config import ACT as RENAMED\n"
+        ),
+        f"{package}model.py": (
+            f"{layer_import}\n{imports.format(pkg=pkg)}\n\n"
+            f"layer = {layers}.{cls}(8, activation={expr.format(pkg=pkg)})\n"
+        ),
+    }
+    if pkg:
+        files[f"{package}__init__.py"] = ""
+    return files, f"{package}model.py", cls, act
+
+
+@settings(max_examples=60, deadline=None)
+@given(projects())
+def test_every_route_across_modules_is_found(project: tuple[dict[str, str], str, str, str]) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from kerasrnnlint.frontends.source import project as projects_module
+
+    files, model, cls, act = project
+    projects_module.configure(cache=False)
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        text = files[model]
+        layers = analyze(text, str(root / model)).layers
+        assert len(layers) == 1, files
+        activation = layers[0].arg("activation")
+        assert layers[0].cls == cls, files
+        assert activation.known, (files, activation)
+        assert activation.value == act, files
+        assert "config.py" in activation.origin, (files, activation.origin)
+    projects_module.configure(cache=True)
+
+
+@settings(COMMON, max_examples=60)
+@given(hypothesmith.from_grammar())
+def test_arbitrary_python_has_a_summary_that_round_trips(source: str) -> None:
+    """What another module reads of any module: a summary (or its parse error), never a crash,
+    and the cache gives back exactly what was stored."""
+    from kerasrnnlint.frontends.source import summary
+
+    made = summary.summarize_text(source, "generated.py")
+    assert summary.loads(summary.dumps(made)) == made

@@ -288,7 +288,7 @@ def _describe(exc: InputError) -> str:
 
 def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
     """The recurrent layers of a parsed notebook, located by cell."""
-    from kerasrnnlint.engine import may_hold_recurrent_layer
+    from kerasrnnlint.engine import may_hold_recurrent_layer_in_project
     from kerasrnnlint.frontends import source
     from kerasrnnlint.frontends.source.noqa import file_level
 
@@ -305,7 +305,7 @@ def analyze_notebook(notebook: Notebook, path: str) -> FrontendResult:
     while True:
         text, blocks = join(cells)
         encoded = text.encode("utf-8", "surrogatepass")
-        if not may_hold_recurrent_layer(encoded):
+        if not may_hold_recurrent_layer_in_project(path, encoded):
             return FrontendResult(notes=tuple(notes))
         if len(encoded) > MAX_SOURCE_BYTES:  # the limit of Python files, for the same parser
             raise InputError(too_large_to_parse(len(encoded)).replace("of Python", "of code"))

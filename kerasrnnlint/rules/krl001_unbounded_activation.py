@@ -72,7 +72,8 @@ def check(layer: RecurrentLayer, options: RuleOptions) -> Iterator[Violation]:
             f"{describe_origin(arg.origin)} inside the recurrence; the state can grow without "
             "bound and training can turn to NaN. Use activation='tanh'."
         ),
-        fix=FIX,
+        # A search space (hp.Choice, command-line choices) has no automatic fix.
+        fix=None if arg.origin.startswith(("search space", "choices of")) else FIX,
         span=arg.span,
     )
 

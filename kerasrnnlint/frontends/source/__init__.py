@@ -1,9 +1,18 @@
 """The libcst source frontend. Never imports or runs the scanned code.
 
-:func:`analyze` parses the text once with libcst, indexes scopes and calls in one visitor pass
-(:mod:`.scopes`), resolves imports, aliases and values on demand (:mod:`.resolver`), finds the
-recurrent layer calls (:mod:`.analyzer`), lets :mod:`.context` add the training context, and reads
-the ``# noqa`` comments (:mod:`.noqa`).
+Levels, top down (data flows one way):
+
+1. **project** (:mod:`.project`, :mod:`.cache`): the project a file belongs to, which file each
+   module name means, and resolution of names across modules;
+2. **module summary** (:mod:`.summary`): what one module exports, computed once per module (cached
+   on disk by content hash);
+3. **interpreter** (:mod:`.scopes`, :mod:`.values`, :mod:`.resolver`, :mod:`.interpreter`): the
+   values and the layer graph of the linted module, asking level 1 for imported names;
+4. **layer IR** (:mod:`.analyzer`): the recurrent layer calls as :class:`ir.RecurrentLayer`.
+
+:func:`analyze` parses the text once with libcst, indexes scopes and calls in one pass, finds the
+layers with their resolved arguments and training context, and reads the ``# noqa`` comments
+(:mod:`.noqa`).
 """
 
 from __future__ import annotations
@@ -21,8 +30,9 @@ import libcst as cst
 from kerasrnnlint.frontends import ipython, pyparse_errors
 from kerasrnnlint.frontends.base import FrontendResult, InputError
 from kerasrnnlint.frontends.source.analyzer import find_layers
-from kerasrnnlint.frontends.source.context import attach_context
+from kerasrnnlint.frontends.source.interpreter import attach_context
 from kerasrnnlint.frontends.source.noqa import noqa_map
+from kerasrnnlint.frontends.source.project import project_for
 from kerasrnnlint.frontends.source.resolver import Resolver
 from kerasrnnlint.frontends.source.scopes import index_module
 
@@ -193,18 +203,21 @@ def _parse_or_mask(text: str) -> tuple[cst.Module, str, tuple[str, ...]]:
     return module, masked, (note,)
 
 
-def analyze(text: str, path: str) -> FrontendResult:
+def analyze(text: str, path: str, project: bool = True) -> FrontendResult:
     """The recurrent layers of one Python source text, and its ``# noqa`` comments (read only
     when there is a layer: without one there is nothing to suppress).
 
+    With ``project`` (the default), the project ``path`` belongs to is found from ``path`` and
+    the modules the text imports are followed (:mod:`.project`); without, the text alone.
     Raises :class:`InputError` when the text does not parse (after masking IPython lines).
     """
     if text.startswith("\ufeff"):
         text = text[1:]
     module, text, notes = _parse_or_mask(text)
+    linked = project_for(path) if project else None
     try:
         with deep_recursion():
-            resolver = Resolver(index_module(module), path)
+            resolver = Resolver(index_module(module), path, linked)
             found = find_layers(resolver)
             layers = attach_context(module, resolver, found)
     except RecursionError:

@@ -96,7 +96,7 @@ def layer_args(resolver: Resolver, call: cst.Call, cls: str) -> tuple[dict[str, 
                 continue
             open_kwargs = open_kwargs or view.open
             for item in view.items:
-                value = resolver.value(item.value, item.scope)
+                value = resolver.item_value(item)
                 if item.via is not None:
                     via = f"`**{resolver.code(item.via)}`"
                     origin = via if value.origin == "literal" else f"{value.origin} via {via}"
@@ -105,10 +105,12 @@ def layer_args(resolver: Resolver, call: cst.Call, cls: str) -> tuple[dict[str, 
                 args[item.key] = value
         elif arg.keyword is not None:
             args.pop(arg.keyword.value, None)
-            args[arg.keyword.value] = resolver.value(arg.value)
+            activation = arg.keyword.value in ACTIVATION_ARGS
+            args[arg.keyword.value] = resolver.value(arg.value, activation=activation)
         else:
             if positional_known and position < len(names):
-                value = resolver.value(arg.value)
+                activation = names[position] in ACTIVATION_ARGS
+                value = resolver.value(arg.value, activation=activation)
                 args[names[position]] = Arg(
                     value.value, value.known, value.origin, value.span, keyword=False
                 )

@@ -57,6 +57,9 @@ class Opaque:
     """A binding whose value the analyzer does not follow (loop variable, ``with ... as``...)."""
 
     why: str
+    # A ``for`` variable: what it iterates over, and where (grid searches iterate dict entries).
+    iterable: cst.BaseExpression | None = None
+    scope: Scope | None = None
 
 
 Binding = Import | Value | Param | Definition | Opaque
@@ -71,6 +74,14 @@ class Scope:
     global_names: set[str] = field(default_factory=set)
     nonlocal_names: set[str] = field(default_factory=set)
     star_imports: list[str] = field(default_factory=list)
+    # A function scope: the expressions its ``return`` statements give.
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    # A method's scope: the name of its first parameter (``self``). A class scope: what its
+    # methods assign to attributes of that parameter (``self.act = act``), by attribute.
+    self_name: str | None = None
+    instance_attrs: dict[str, list[Value]] = field(default_factory=dict)
+    # The ``def`` or ``class`` whose body this scope is.
+    definition: cst.FunctionDef | cst.ClassDef | None = None
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self.binding_scope(name)
@@ -132,6 +143,8 @@ class ModuleIndex:
     scope_of: dict[int, Scope]
     calls: list[cst.Call]
     mutations: dict[str, list[Scope]] = field(default_factory=dict)
+    # The scope of each ``def`` and ``class`` body, by id of the definition node.
+    inner_scopes: dict[int, Scope] = field(default_factory=dict)
 
 
 # Methods that change a dict (or list) in place: ``kw.update(activation='relu')``.
@@ -141,9 +154,13 @@ MUTATING_METHODS: frozenset[str] = frozenset(
 
 
 def _subscripted_name(expr: cst.BaseExpression) -> str | None:
-    """``cfg`` for ``cfg``, ``cfg['lstm']``, ``cfg['lstm']['activation']``; else None."""
+    """``cfg`` for ``cfg``, ``cfg['lstm']``, ``cfg['lstm']['activation']``; ``config.PARAMS``
+    for ``config.PARAMS['act']`` (a dict of another module); else None."""
     while isinstance(expr, cst.Subscript):
         expr = expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr)
+        return base if base and "." in base and not base.startswith(".") else None
     return expr.value if isinstance(expr, cst.Name) else None
 
 
@@ -234,6 +251,7 @@ class _Builder:
         self.scope_of: dict[int, Scope] = {}
         self.calls: list[cst.Call] = []
         self.mutations: dict[str, list[Scope]] = {}
+        self.inner_scopes: dict[int, Scope] = {}
 
     def _mutate(self, target: cst.BaseExpression, scope: Scope) -> None:
         """Record ``name[...] = ...`` (and ``del``, ``+=``, mutating calls) on ``name``."""
@@ -281,8 +299,13 @@ class _Builder:
 
     def function_def(self, node: cst.FunctionDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("function", node))
-        inner = Scope("function", scope, node.body)
+        inner = Scope("function", scope, node.body, definition=node)
         self._bind_params(node.params, inner, scope, node)
+        self.inner_scopes[id(node)] = inner
+        if scope.kind == "class":
+            first = [*node.params.posonly_params, *node.params.params]
+            if first:
+                inner.self_name = first[0].name.value
         return ("body",), inner
 
     def lambda_(self, node: cst.Lambda, scope: Scope) -> _Inner:
@@ -292,7 +315,9 @@ class _Builder:
 
     def class_def(self, node: cst.ClassDef, scope: Scope) -> _Inner:
         scope.bind(node.name.value, Definition("class", node))
-        return ("body",), Scope("class", scope, node.body)
+        inner = Scope("class", scope, node.body, definition=node)
+        self.inner_scopes[id(node)] = inner
+        return ("body",), inner
 
     def comprehension(
         self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp, scope: Scope
@@ -332,7 +357,9 @@ class _Builder:
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
-            scope.bind(bound, Import(f"{module}.{name}"))
+            # ``from . import x`` is ``.x``; ``from .a import x`` is ``.a.x``.
+            full = f"{module}{name}" if module and not module.strip(".") else f"{module}.{name}"
+            scope.bind(bound, Import(full))
 
     def _assign(
         self, target: cst.BaseExpression, value: cst.BaseExpression | None, scope: Scope
@@ -361,6 +388,21 @@ class _Builder:
             return
         if isinstance(target, cst.Subscript):
             self._mutate(target, scope)
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and value is not None
+        ):
+            method = scope
+            while method.kind == "comprehension" and method.parent is not None:
+                method = method.parent
+            if method.self_name == target.value.value and method.parent is not None:
+                attrs = method.parent.instance_attrs
+                attrs.setdefault(target.attr.value, []).append(Value(value, method))
+
+    def return_(self, node: cst.Return, scope: Scope) -> None:
+        if node.value is not None and scope.kind == "function":
+            scope.returns.append(node.value)
 
     def assign(self, node: cst.Assign, scope: Scope) -> None:
         for target in node.targets:
@@ -390,6 +432,9 @@ class _Builder:
             scope.bind(name, Opaque(why))
 
     def for_(self, node: cst.For, scope: Scope) -> None:
+        if isinstance(node.target, cst.Name):
+            scope.bind(node.target.value, Opaque("loop variable", node.iter, scope))
+            return
         self._opaque(node.target, "loop variable", scope)
 
     def with_item(self, node: cst.WithItem, scope: Scope) -> None:
@@ -442,6 +487,7 @@ _HANDLERS: dict[type[cst.CSTNode], _Handler] = {
     cst.MatchStar: _Builder.match_capture,
     cst.MatchMapping: _Builder.match_mapping,
     cst.Call: _Builder.call,
+    cst.Return: _Builder.return_,
 }
 
 
@@ -449,4 +495,11 @@ def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its scopes, node scopes and calls."""
     builder = _Builder(module)
     builder.walk(module)
-    return ModuleIndex(module, builder.root, builder.scope_of, builder.calls, builder.mutations)
+    return ModuleIndex(
+        module,
+        builder.root,
+        builder.scope_of,
+        builder.calls,
+        builder.mutations,
+        builder.inner_scopes,
+    )

@@ -871,7 +871,7 @@ class Interpreter:
                 view = self.resolver.dict_items(arg.value)
                 item = view.get(name) if view is not None else None
                 if item is not None:
-                    return self.resolver.value(item.value, item.scope)
+                    return self.resolver.item_value(item)
                 if view is None or view.open:
                     return Arg.unknown("may be set by `**`")
         return None

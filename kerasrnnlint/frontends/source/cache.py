@@ -1,0 +1,155 @@
+"""The on-disk cache of module summaries: ``.kerasrnnlint_cache/`` at the project root.
+
+One file per summary, named by a hash of (tool version, summary format, module name, the module's
+bytes): a changed file gets a new key, so an entry is never stale, only unused. Entries are
+written to a temporary file and renamed into place (two runs sharing the cache never see half an
+entry); an entry that does not read back as a summary with its own key (corrupt, truncated, written
+by another tool) is ignored and rebuilt. The directory holds a ``.gitignore`` of ``*`` so it is
+never committed, and is pruned, oldest first, when it holds more than :data:`MAX_ENTRIES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from kerasrnnlint.frontends.source import summary
+from kerasrnnlint.frontends.source.summary import ModuleSummary
+
+DIRECTORY = ".kerasrnnlint_cache"
+MAX_ENTRIES = 20_000
+MAX_ENTRY_BYTES = 4_000_000
+
+
+def _version() -> str:
+    from kerasrnnlint import __version__
+
+    return __version__
+
+
+def key(module: str, data: bytes) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"kerasrnnlint {_version()} summary {summary.FORMAT} {module}\0".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+class SummaryCache:
+    """Summaries on disk under ``root/.kerasrnnlint_cache/summaries``; every failure to read or
+    write is silent (the summary is then computed, and the run goes on)."""
+
+    def __init__(self, root: Path) -> None:
+        self.base = root / DIRECTORY
+        self.directory = self.base / "summaries"
+        self._ready = False
+        self._pruned = False
+
+    def _path(self, entry: str) -> Path:
+        return self.directory / f"{entry}.json"
+
+    def get(self, entry: str) -> ModuleSummary | None:
+        try:
+            with open(self._path(entry), encoding="utf-8") as handle:
+                text = handle.read(MAX_ENTRY_BYTES + 1)
+        except (OSError, UnicodeDecodeError):
+            return None
+        if len(text) > MAX_ENTRY_BYTES:
+            return None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("key") != entry:
+                return None
+            return summary.loads(data["summary"])
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+            return None
+
+    def put(self, entry: str, value: ModuleSummary) -> None:
+        text = json.dumps({"key": entry, "summary": summary.dumps(value)})
+        if len(text) > MAX_ENTRY_BYTES or not self._prepare():
+            return
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temp, self._path(entry))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        self._prune()
+
+    def _index_path(self) -> Path:
+        return self.base / "index.json"
+
+    def load_index(self) -> dict[str, tuple[int, int, str]]:
+        """The project's file index (path → size, modification time, called names) of the last
+        run; empty when absent, corrupt or written by another version."""
+        try:
+            with open(self._index_path(), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("key") != key("index", b""):
+                return {}
+            return {str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return {}
+
+    def save_index(self, files: dict[str, tuple[int, int, str]]) -> None:
+        if not self._prepare():
+            return
+        text = json.dumps({"key": key("index", b""), "files": files})
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.base)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temp, self._index_path())
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+    def _prepare(self) -> bool:
+        if self._ready:
+            return True
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.base / ".gitignore"
+            if not ignore.exists():
+                fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.base)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write("# Created by kerasrnnlint: a cache, never committed.\n*\n")
+                os.replace(temp, ignore)
+        except OSError:
+            return False
+        self._ready = True
+        return True
+
+    def _prune(self) -> None:
+        """Keep the cache bounded: once per process, drop the oldest entries beyond the limit."""
+        if self._pruned:
+            return
+        self._pruned = True
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return
+        if len(entries) <= MAX_ENTRIES:
+            return
+
+        def age(entry: os.DirEntry[str]) -> float:
+            try:
+                return entry.stat().st_mtime
+            except OSError:
+                return 0.0
+
+        entries.sort(key=age)
+        for entry in entries[: len(entries) - MAX_ENTRIES * 4 // 5]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)

@@ -1,0 +1,713 @@
+"""The project: which file a module name means, the summaries of those modules, and resolution of
+dotted names across them. The top level of the source frontend (project → module summary →
+resolver and interpreter → layer IR).
+
+- **The root** is the nearest directory above a linted file holding ``pyproject.toml``,
+  ``setup.cfg``, ``setup.py`` or ``.git``; else the directory holding the outermost package
+  (directory with ``__init__.py``) around the file, else the file's own directory.
+- **Module names** map to files as the import system would: first the importing script's own
+  directory, then the source roots (``[tool.setuptools] package-dir`` and ``packages.find where``
+  in ``pyproject.toml``, else ``src/`` when it exists, and the root itself); ``a/b.py``,
+  ``a/b/__init__.py`` and namespace packages (a directory without ``__init__.py``); relative
+  imports against the importing module's package. Keras and TensorFlow, and everything not found
+  in the project (site-packages, the standard library), are external: never read.
+- **Summaries** (:mod:`.summary`) of the modules a linted file imports are computed on demand,
+  once per process, from the cache (:mod:`.cache`) when the file's bytes did not change. A module
+  that is imported but not linted is read for its exports only.
+- **Resolution** (:meth:`Project.resolve`) follows a dotted name through re-exports, star imports,
+  aliases and dict keys to what it finally is: an :class:`Inside` export of a project module, an
+  :class:`Outside` dotted name (``keras.layers.LSTM``), or :class:`Missing` with the reason. Work is
+  bounded (:data:`MAX_HOPS` re-exports per name; cycles are cut).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerasrnnlint.frontends import project_options
+from kerasrnnlint.frontends.source import summary as summaries
+from kerasrnnlint.frontends.source.cache import DIRECTORY, SummaryCache, key
+from kerasrnnlint.frontends.source.summary import (
+    CallSite,
+    DictOf,
+    Export,
+    Function,
+    Klass,
+    ModuleSummary,
+    Ref,
+    Unknown,
+)
+
+MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+# Names that are never project modules, whatever the project holds.
+EXTERNAL = frozenset({"keras", "tensorflow", "tf_keras", "tf", "__future__", "builtins"})
+MAX_HOPS = 32
+# Seconds a process keeps what it learned of a project's files (callers, subclasses, the file
+# list) before looking again; summaries are checked against the file on every use.
+MAX_AGE = 10.0
+MAX_MODULE_BYTES = 2_000_000
+MAX_PROJECT_FILES = 20_000
+SKIPPED_DIRS = frozenset(
+    {"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist", DIRECTORY}
+)
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """One module of the project: its dotted name and file."""
+
+    name: str
+    path: Path
+    is_package: bool = False
+
+    @property
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+@dataclass(frozen=True)
+class Inside:
+    """A name that is an export of a project module."""
+
+    export: Export
+    module: ModuleRef
+    name: str  # the attribute of ``module`` (empty: the module itself)
+    where: str  # the module's file relative to the project root, for messages
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A name that leaves the project: ``keras.layers.LSTM``, ``numpy.tanh``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A name of a project module that cannot be followed; ``why`` names the module."""
+
+    why: str
+
+
+Resolution = Inside | Outside | Missing
+
+
+@dataclass
+class Statistics:
+    """What this process did (``KERASRNNLINT_STATISTICS=1`` prints it): summaries computed by
+    parsing a module, and summaries read from the cache."""
+
+    parsed: int = 0
+    cached: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def describe(self) -> str:
+        return (
+            f"{self.parsed} module summaries parsed, {self.cached} read from the cache "
+            "(by this process: worker processes of a parallel run are not counted; use -j 1)"
+        )
+
+
+STATISTICS = Statistics()
+
+
+def configure(cache: bool = True, enabled: bool = True) -> None:
+    """``cache=False`` (``--no-cache``): summaries are neither read from nor written to the
+    cache. ``enabled=False``: every file is analysed alone (the benchmark's peer). Forgets the
+    projects and summaries this process knows."""
+    project_options.cache = cache
+    project_options.enabled = enabled
+    _projects.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+_roots: dict[Path, Path] = {}
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory holding a project marker; else the directory that holds the
+    outermost package around ``start`` (where ``import pkg.mod`` would be found from)."""
+    directory = start if start.is_dir() else start.parent
+    known = _roots.get(directory)
+    if known is None or time.monotonic() - _roots_time.get(directory, 0.0) > MAX_AGE:
+        known = _roots[directory] = _find_root(directory)
+        _roots_time[directory] = time.monotonic()
+    return known
+
+
+_roots_time: dict[Path, float] = {}
+
+
+def _find_root(directory: Path) -> Path:
+    current = directory
+    while True:
+        if any((current / marker).exists() for marker in MARKERS):
+            return current
+        if current.parent == current:
+            break
+        current = current.parent
+    current = directory
+    while (current / "__init__.py").is_file() and current.parent != current:
+        current = current.parent
+    return current
+
+
+def _source_roots(root: Path) -> tuple[Path, ...]:
+    """Where top-level packages live: setuptools' package-dir / packages.find where, else src/."""
+    found: list[Path] = []
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            from kerasrnnlint.config import ConfigError, read_toml
+
+            data = read_toml(pyproject)
+        except (ConfigError, OSError):
+            data = {}
+        tool = data.get("tool", {})
+        setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+        if isinstance(setuptools, dict):
+            package_dir = setuptools.get("package-dir", {})
+            if isinstance(package_dir, dict) and isinstance(package_dir.get(""), str):
+                found.append(root / package_dir[""])
+            packages = setuptools.get("packages", {})
+            find = packages.get("find", {}) if isinstance(packages, dict) else {}
+            where = find.get("where", []) if isinstance(find, dict) else []
+            for item in [where] if isinstance(where, str) else where:
+                if isinstance(item, str):
+                    found.append(root / item)
+    if not found and (root / "src").is_dir():
+        found.append(root / "src")
+    found.append(root)
+    unique: list[Path] = []
+    for path in found:
+        if path.is_dir() and path not in unique:
+            unique.append(path)
+    return tuple(unique)
+
+
+class Project:
+    """The modules of one project root (see the module docstring)."""
+
+    def __init__(self, root: Path, cache: bool = True) -> None:
+        self.root = root
+        self.roots = _source_roots(root)
+        self.cache = SummaryCache(root) if cache else None
+        self._lock = threading.RLock()
+        self._modules: dict[tuple[str, Path], ModuleRef | None] = {}
+        self._summaries: dict[Path, tuple[tuple[int, int], ModuleSummary | None]] = {}
+        self.created = time.monotonic()
+        self._resolved: dict[tuple[str, str, Path], Resolution] = {}
+        self._files: list[str] | None = None
+        self._scripts: dict[Path, bool] = {}
+        self._words: dict[str, str] | None = None  # path -> " word word ... "
+        self._by_word: dict[str, list[str]] = {}  # word -> the paths that mention it
+        self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
+        self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
+
+    def begin(self) -> None:
+        """A new file is analysed: resolutions are recomputed (through summaries that are
+        checked against their files), so a module saved in between is seen."""
+        with self._lock:
+            self._resolved.clear()
+
+    # -- module names ---------------------------------------------------------------------------
+
+    def module_of(self, path: Path) -> ModuleRef:
+        """The module a file of the project is (its name under the closest source root)."""
+        path = path.resolve() if not path.is_absolute() else path
+        best: tuple[str, ...] | None = None
+        for base in self.roots:
+            try:
+                parts = path.relative_to(base).with_suffix("").parts
+            except ValueError:
+                continue
+            if best is None or len(parts) < len(best):
+                best = parts
+        parts = best or (path.stem,)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        return ModuleRef(".".join(parts) or path.parent.name, path, is_package)
+
+    def absolute(self, name: str, importer: ModuleRef) -> str:
+        """``..hparams.X`` in ``pkg.models.net`` → ``pkg.hparams.X``."""
+        if not name.startswith("."):
+            return name
+        dots = len(name) - len(name.lstrip("."))
+        package = importer.package.split(".") if importer.package else []
+        if dots - 1 > len(package):
+            return name.lstrip(".")
+        base = package[: len(package) - (dots - 1)]
+        rest = name[dots:]
+        return ".".join([*base, rest] if rest else base)
+
+    def find_module(self, name: str, importer: ModuleRef | None) -> ModuleRef | None:
+        """The project module ``name`` (absolute, dotted) means when ``importer`` imports it."""
+        if not name or name.split(".", 1)[0] in EXTERNAL:
+            return None
+        bases: list[Path] = []
+        if importer is not None and self._is_script(importer):
+            bases.append(importer.path.parent)  # a script: its own directory comes first
+        bases.extend(self.roots)
+        for base in bases:
+            cache_key = (name, base)
+            if cache_key not in self._modules:
+                self._modules[cache_key] = self._find_in(name, base)
+            found = self._modules[cache_key]
+            if found is not None:
+                return found
+        return None
+
+    def _is_script(self, module: ModuleRef) -> bool:
+        """A file outside a regular package (its directory has no ``__init__.py``): run as a
+        script, its own directory is the first place imports are found."""
+        directory = module.path.parent
+        known = self._scripts.get(directory)
+        if known is None:
+            known = self._scripts[directory] = not (directory / "__init__.py").is_file()
+        return known
+
+    def _find_in(self, name: str, base: Path) -> ModuleRef | None:
+        parts = name.split(".")
+        directory = base.joinpath(*parts)
+        init = directory / "__init__.py"
+        if init.is_file():
+            return ModuleRef(name, init, True)
+        single = directory.with_name(parts[-1] + ".py")
+        if single.is_file():
+            return ModuleRef(name, single, False)
+        if directory.is_dir() and not (base / parts[0]).is_file():
+            return ModuleRef(name, directory, True)  # a namespace package
+        return None
+
+    def where(self, module: ModuleRef) -> str:
+        try:
+            return module.path.relative_to(self.root).as_posix()
+        except ValueError:
+            return module.path.name
+
+    # -- summaries ------------------------------------------------------------------------------
+
+    def summary(self, module: ModuleRef) -> ModuleSummary | None:
+        """The summary of a project module (None: it cannot be read, or is a namespace package
+        directory, which exports only its submodules)."""
+        stamp = _stamp(module.path)
+        with self._lock:
+            known = self._summaries.get(module.path)
+            if known is not None and known[0] == stamp:
+                return known[1]
+            if known is not None:
+                # Changed while this process runs (an editor saving it): what was resolved
+                # through it is stale too.
+                self._resolved.clear()
+                self._callers.clear()
+                self._subclasses.clear()
+            found = self._load(module)
+            self._summaries[module.path] = (stamp, found)
+            return found
+
+    def _load(self, module: ModuleRef) -> ModuleSummary | None:
+        if module.path.is_dir():
+            return ModuleSummary()
+        try:
+            with open(module.path, "rb") as handle:
+                data = handle.read(MAX_MODULE_BYTES + 1)
+        except OSError as exc:
+            return ModuleSummary(error=f"cannot read: {exc.strerror or exc}")
+        if len(data) > MAX_MODULE_BYTES:
+            return ModuleSummary(error="too large to read")
+        entry = key(module.name, data)
+        if self.cache is not None:
+            cached = self.cache.get(entry)
+            if cached is not None:
+                with STATISTICS.lock:
+                    STATISTICS.cached += 1
+                return cached
+        from kerasrnnlint.files import Unreadable, decode_python
+
+        text = decode_python(data)
+        if isinstance(text, Unreadable):
+            made = ModuleSummary(error=text.cause)
+        else:
+            try:
+                made = summaries.summarize_text(text, str(module.path))
+            except Exception as exc:  # a bug of ours must not stop the importer's analysis
+                made = ModuleSummary(error=f"internal error ({type(exc).__name__}) reading it")
+        with STATISTICS.lock:
+            STATISTICS.parsed += 1
+        if self.cache is not None:
+            self.cache.put(entry, made)
+        return made
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    def resolve(self, name: str, importer: ModuleRef) -> Resolution:
+        """What the dotted ``name``, as written in ``importer``, finally is."""
+        cache_key = (name, importer.name, importer.path)
+        with self._lock:
+            if cache_key not in self._resolved:
+                self._resolved[cache_key] = self._resolve(name, importer, (), 0)
+            return self._resolved[cache_key]
+
+    def resolve_keys(
+        self, name: str, keys: tuple[str, ...], importer: ModuleRef
+    ) -> Resolution | None:
+        """``name[key]...`` (None: ``name`` is not in the project)."""
+        with self._lock:
+            found = self._resolve(name, importer, keys, 0)
+        return None if isinstance(found, Outside) else found
+
+    def _resolve(
+        self, name: str, importer: ModuleRef, keys: tuple[str, ...], hops: int
+    ) -> Resolution:
+        if hops > MAX_HOPS:
+            return Missing(f"`{name}` is re-exported more than {MAX_HOPS} times (a cycle?)")
+        absolute = self.absolute(name, importer)
+        parts = absolute.split(".")
+        module: ModuleRef | None = None
+        rest: list[str] = []
+        for length in range(len(parts), 0, -1):
+            module = self.find_module(".".join(parts[:length]), importer)
+            if module is not None:
+                rest = parts[length:]
+                break
+        if module is None:
+            if keys:
+                return Missing(f"`{absolute}` is not a module of the project")
+            return Outside(absolute)
+        if module == importer and not rest:
+            return Outside(absolute)
+        where = self.where(module)
+        if not rest:
+            if keys:
+                return Missing(f"`{absolute}` is a module, not a dict")
+            return Inside(Unknown("a module"), module, "", where)
+        found = self._attribute(module, rest[0], hops)
+        if isinstance(found, Missing):
+            return found
+        if isinstance(found, Ref):
+            tail = ".".join([found.name, *rest[1:]]) if not found.keys else found.name
+            more = (*found.keys, *keys)
+            if found.keys and rest[1:]:
+                return Missing(f"attribute of a dict entry in {where}")
+            return self._resolve(tail, module, more, hops + 1)
+        export: Export = found
+        for attr in rest[1:]:
+            if isinstance(export, Klass):
+                inner = export.get(attr)
+                if inner is None:
+                    return Missing(f"class attribute `{attr}` not visible in {where}")
+                if isinstance(inner, Ref):
+                    return self._resolve(inner.name, module, (*inner.keys, *keys), hops + 1)
+                export = inner
+            else:
+                return Missing(f"attribute `{attr}` of `{rest[0]}` in {where}")
+        return self._keyed(Inside(export, module, rest[0], where), keys, hops)
+
+    def _keyed(self, found: Inside, keys: tuple[str, ...], hops: int) -> Resolution:
+        export = found.export
+        for index, dict_key in enumerate(keys):
+            if isinstance(export, Unknown):
+                return Missing(f"{export.why} in {found.where}")
+            if not isinstance(export, DictOf):
+                return Missing(f"`{found.name}` in {found.where} is not a visible dict")
+            entry = export.get(dict_key)
+            if entry is None:
+                why = "may hold" if export.open else "has no"
+                return Missing(f"`{found.name}` in {found.where} {why} key {dict_key!r}")
+            if isinstance(entry, Ref):
+                more = (*entry.keys, *keys[index + 1 :])
+                return self._resolve(entry.name, found.module, more, hops + 1)
+            export = entry
+        return Inside(export, found.module, found.name, found.where)
+
+    def attribute(self, export: Export, module: ModuleRef, name: str) -> Resolution:
+        """An export found in ``module`` (a class attribute), with a ``Ref`` followed."""
+        if isinstance(export, Ref):
+            with self._lock:
+                return self._resolve(export.name, module, export.keys, 1)
+        return Inside(export, module, name, self.where(module))
+
+    def returned(self, name: str, importer: ModuleRef) -> Resolution | None:
+        """What a call of the project function ``name`` returns, when every ``return`` of it
+        gives the same name (a factory of layer classes)."""
+        found = self.resolve(name, importer)
+        if not isinstance(found, Inside) or not isinstance(found.export, Function):
+            return None
+        returns = found.export.returns
+        if not isinstance(returns, Ref):
+            return None
+        with self._lock:
+            return self._resolve(returns.name, found.module, returns.keys, 1)
+
+    def entries(self, found: Inside) -> list[tuple[str, Resolution]]:
+        """The entries of a dict of a project module, each resolved (a ``Ref`` is followed)."""
+        export = found.export
+        if not isinstance(export, DictOf):
+            return []
+        with self._lock:
+            return [
+                (
+                    name,
+                    self._resolve(entry.name, found.module, entry.keys, 1)
+                    if isinstance(entry, Ref)
+                    else Inside(entry, found.module, found.name, found.where),
+                )
+                for name, entry in export.entries
+            ]
+
+    def _attribute(self, module: ModuleRef, attr: str, hops: int) -> Export | Missing:
+        """``attr`` of a module: bound there, or brought in by one of its star imports."""
+        found = self.summary(module)
+        where = self.where(module)
+        if found is None:
+            return Missing(f"{where} cannot be read")
+        if found.error is not None:
+            return Missing(f"{where} does not parse ({found.error})")
+        if attr in found.names:
+            return found.names[attr]
+        for star in found.star_imports:
+            absolute = self.absolute(star, module)
+            source = self.find_module(absolute, module)
+            if source is None:
+                continue
+            if hops < MAX_HOPS and self._star_exports(source, attr, hops + 1):
+                return Ref(f"{absolute}.{attr}")
+        submodule = self.find_module(f"{module.name}.{attr}", module)
+        if submodule is not None:
+            return Ref(f"{module.name}.{attr}")
+        return Missing(f"`{attr}` is not defined in {where}")
+
+    def _star_exports(
+        self, module: ModuleRef, attr: str, hops: int, seen: set[Path] | None = None
+    ) -> bool:
+        """Does ``from module import *`` bind ``attr`` (through its own star imports too)?
+        Each module is visited once (cycles, diamonds)."""
+        seen = set() if seen is None else seen
+        if module.path in seen or hops > MAX_HOPS:
+            return False
+        seen.add(module.path)
+        found = self.summary(module)
+        if found is None or found.error is not None:
+            return False
+        if attr in found.star_names():
+            return True
+        if found.all_names is not None:
+            return False
+        for star in found.star_imports:
+            source = self.find_module(self.absolute(star, module), module)
+            if source is not None and self._star_exports(source, attr, hops + 1, seen):
+                return True
+        return False
+
+    def star_provides(self, star: str, attr: str, importer: ModuleRef) -> bool:
+        """Does ``from star import *`` in ``importer`` bind ``attr``?"""
+        module = self.find_module(self.absolute(star, importer), importer)
+        return module is not None and self._star_exports(module, attr, 0)
+
+    # -- callers --------------------------------------------------------------------------------
+
+    def _word_index(self) -> dict[str, str]:
+        """The names each file of the project calls or derives from, read once per process;
+        unchanged files (same size and modification time) are taken from the cache's index."""
+        with self._lock:
+            if self._words is not None:
+                return self._words
+            stored = self.cache.load_index() if self.cache is not None else {}
+            fresh: dict[str, tuple[int, int, str]] = {}
+            words: dict[str, str] = {}
+            root = str(self.root) + os.sep
+            for path in self.files():
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                name = path[len(root) :] if path.startswith(root) else path
+                entry = stored.get(name)
+                if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
+                    text = entry[2]
+                else:
+                    try:
+                        with open(path, "rb") as handle:
+                            data = handle.read(MAX_MODULE_BYTES)
+                    except OSError:
+                        continue
+                    text = " ".join(sorted(called_words(data)))
+                fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
+                words[path] = f" {text} "
+                for word in text.split():
+                    self._by_word.setdefault(word, []).append(path)
+            if self.cache is not None and fresh != stored:
+                self.cache.save_index(fresh)
+            self._words = words
+            return words
+
+    def files(self) -> list[str]:
+        """Every Python file of the project (bounded), hidden and environment directories
+        skipped."""
+        if self._files is None:
+            found: list[str] = []
+            for directory, dirs, names in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+                found.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".py"))
+                if len(found) >= MAX_PROJECT_FILES:
+                    break
+            self._files = found[:MAX_PROJECT_FILES]
+        return self._files
+
+    def _mentioning(
+        self, module: ModuleRef, name: str
+    ) -> Iterator[tuple[ModuleRef, ModuleSummary]]:
+        """The other modules of the project that call ``name`` or derive a class from it (by
+        the words of :func:`called_words`), with their summary."""
+        words = self._word_index()
+        own = str(module.path)
+        # A caller imports the module (or its package, which may re-export it), or imports
+        # something relatively.
+        parts = module.name.split(".")
+        imported = [f" import:{part} " for part in parts[-2:]] + [" import:. "]
+        for path in self._by_word.get(name, ()):
+            if path == own:
+                continue
+            mentioned = words.get(path, "")
+            if not any(i in mentioned for i in imported):
+                continue
+            other = self.module_of(Path(path))
+            found = self.summary(other)
+            if found is not None and found.error is None:
+                yield other, found
+
+    def subclasses(self, module: ModuleRef, cls: str) -> list[tuple[str, Klass, ModuleRef]]:
+        """The classes of other modules of the project derived directly from ``cls`` of
+        ``module``: (their name, their summary, their module)."""
+        cache_key = (module.path, "class " + cls)
+        with self._lock:
+            if cache_key in self._subclasses:
+                return self._subclasses[cache_key]
+        found: list[tuple[str, Klass, ModuleRef]] = []
+        for other, summary in self._mentioning(module, cls):
+            for name, export in summary.names.items():
+                if not isinstance(export, Klass):
+                    continue
+                for base in export.bases:
+                    if not isinstance(base, Ref):
+                        continue
+                    target = self.resolve(base.name, other)
+                    if (
+                        isinstance(target, Inside)
+                        and target.module.path == module.path
+                        and target.name == cls
+                    ):
+                        found.append((name, export, other))
+                        break
+        with self._lock:
+            self._subclasses[cache_key] = found
+        return found
+
+    def callers(self, module: ModuleRef, function: str) -> list[tuple[CallSite, ModuleRef]]:
+        """The calls, in other modules of the project, of ``function`` defined in ``module``."""
+        cache_key = (module.path, function)
+        with self._lock:
+            if cache_key in self._callers:
+                return self._callers[cache_key]
+        found: list[tuple[CallSite, ModuleRef]] = []
+        for caller, summary in self._mentioning(module, function):
+            for call in summary.calls:
+                if not call.callee.endswith(function):
+                    continue
+                target = self.resolve(call.callee, caller)
+                if (
+                    isinstance(target, Inside)
+                    and target.module.path == module.path
+                    and target.name == function
+                ):
+                    found.append((call, caller))
+        with self._lock:
+            self._callers[cache_key] = found
+        return found
+
+
+_projects: dict[Path, Project] = {}
+_projects_lock = threading.Lock()
+
+
+def project_for(path: str) -> tuple[Project, ModuleRef] | None:
+    """The project a linted file belongs to, and its module; None for text not on disk."""
+    if not project_options.enabled or not path or path.startswith("<"):
+        return None
+    try:
+        file = Path(path).resolve()
+        if not file.parent.is_dir():
+            return None
+        root = find_root(file)
+    except (OSError, RuntimeError):
+        return None
+    with _projects_lock:
+        project = _projects.get(root)
+        if (
+            project is None
+            or time.monotonic() - project.created > MAX_AGE
+            or (project.cache is not None) != project_options.cache
+        ):
+            # A long-lived process (the language server) looks at the project afresh now and
+            # then: new files, new callers.
+            project = Project(root, cache=project_options.cache)
+            _projects[root] = project
+    project.begin()
+    return project, project.module_of(file)
+
+
+# ``from x import ...`` / ``import x``: for the prefilter (a file without the bytes "keras").
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
+
+
+# ``name(`` not after ``def``/``class`` (a call), and the bases of ``class X(...)``.
+_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+_BASES = re.compile(rb"\bclass\s+\w+\s*\(([^)]*)\)")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def called_words(data: bytes) -> set[str]:
+    """The names a module may call or derive from: where to look for callers and subclasses."""
+    found = {m.decode("ascii", "replace") for m in _CALLED.findall(data)}
+    for bases in _BASES.findall(data):
+        found.update(w.decode("ascii", "replace") for w in _WORD.findall(bases))
+    for module in imported_modules(data):
+        found.add("import:" + (module.split(".")[-1] if module.strip(".") else "."))
+        found.update("import:" + part for part in module.split(".") if part)
+        if module.startswith("."):
+            found.add("import:.")
+    return found
+
+
+def imported_modules(data: bytes) -> Iterator[str]:
+    for match in _IMPORTS.finditer(data):
+        name = (match[1] or match[2] or b"").decode("ascii", "replace")
+        if name:
+            yield name
+
+
+def imports_project_module(path: str, data: bytes) -> bool:
+    """True when the file imports a module of its project (which may re-export Keras)."""
+    found = project_for(path)
+    if found is None:
+        return False
+    project, module = found
+    for name in imported_modules(data):
+        absolute = project.absolute(name, module)
+        if project.find_module(absolute, module) is not None:
+            return True
+    return False
