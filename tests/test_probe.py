@@ -732,14 +732,16 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM", "SIGINT", "SIGHUP"])
 def test_the_probe_child_dies_with_the_run(tmp_path: Path, sig: str) -> None:
-    """``kill -9`` of the run (parent-death signal), or a signal it can catch (it kills its
-    child first): no probe child is left running as an orphan."""
+    """``kill -9`` of the run (the child's parent-death signal), or a signal the run can catch
+    (its handler kills the child first; the child's own parent watch is off for these, so that
+    the handler is what is tested): no probe child is left running as an orphan."""
     path = tmp_path / "model.py"
     path.write_text(SOURCE)
     env = {
         **os.environ,
         "XDG_CACHE_HOME": str(tmp_path),
         "KERASRNNLINT_PROBE_TEST_SLEEP": "600",
+        "KERASRNNLINT_PROBE_TEST_NO_PARENT_WATCH": "0" if sig == "SIGKILL" else "1",
     }
     run = subprocess.Popen(
         [sys.executable, "-m", "kerasrnnlint", "--probe", "--no-cache", str(path)],

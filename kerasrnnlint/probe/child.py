@@ -32,6 +32,8 @@ import time
 from typing import Any, TextIO
 
 PARENT_ENV = "KERASRNNLINT_PROBE_PARENT"  # the pid of the process that started the child
+# Tests: "1" turns the parent watch off, to show that the run's signal handlers kill the child.
+TEST_NO_WATCH_ENV = "KERASRNNLINT_PROBE_TEST_NO_PARENT_WATCH"
 HEARTBEAT = 5.0  # seconds between "step" events of a long run
 
 # The command the runner starts: ``python -c BOOT``. The working directory (``''`` on sys.path
@@ -47,6 +49,8 @@ def die_with_parent() -> None:
     """Exit when the parent process dies, even by ``kill -9``: a parent-death signal (Linux),
     plus a thread that polls the parent's pid (every platform, and the race before the prctl)."""
     parent = int(os.environ.get(PARENT_ENV) or 0)
+    if os.environ.get(TEST_NO_WATCH_ENV) == "1":
+        return
     if sys.platform.startswith("linux"):
         try:
             import ctypes
