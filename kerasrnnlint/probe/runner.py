@@ -144,9 +144,11 @@ def run_timeout(options: ProbeOptions) -> float | None:
 
 
 def total_timeout(options: ProbeOptions) -> float | None:
+    """Seconds for the whole batch: ``--probe-total-timeout``, else 600 for stress, else None
+    (each replay run is bounded by its own step limit or ``--probe-timeout``)."""
     if options.total_timeout is not None:
         return options.total_timeout
-    return STRESS_TOTAL if options.mode == "stress" and options.timeout is None else None
+    return STRESS_TOTAL if options.mode == "stress" else None
 
 
 def package_root() -> str:
