@@ -46,7 +46,7 @@ STRESS_TOTAL = 600.0  # seconds for a stress batch when no total budget is given
 FIRST_STEPS_ALLOWANCE = 900.0  # replay without a timeout: seconds for a run's first two steps
 SILENCE_MIN = 120.0  # replay without a timeout: a child with no finished step for this long hangs
 SILENCE_STEPS = 20  # ... or for this many times its step time, when that is longer
-ANNOUNCE_AFTER = 10.0  # replay without a timeout: say how long a run takes when it is this long
+ANNOUNCE_AFTER = 10.0  # replay without a timeout: say how long a fix run takes from this long
 BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -711,8 +711,9 @@ def _watch(
             if kind == "estimate":
                 silence = max(SILENCE_MIN, SILENCE_STEPS * second) + grace
                 estimated = jobs.get(str(event.get("id")))
+                # A base run goes on to its step limit (1000) unless it diverges: always said.
                 long = float(event.get("seconds") or 0.0) >= ANNOUNCE_AFTER
-                if estimated is not None and long:
+                if estimated is not None and (long or event.get("run") == "base"):
                     say(_estimate_text(estimated, str(event.get("run")), event, ready))
             until = time.monotonic() + silence
             continue
