@@ -580,8 +580,9 @@ def _estimate_text(job: _Job, run: str, event: Mapping[str, Any], ready: Mapping
     if ready.get("device"):
         where += f", {ready['device']}"
     what = "replay" if run == "base" else f"replay with the fix ({job.fix_labels.get(run, run)})"
+    traced = " (traced)" if ready.get("backend") != "torch" else ""  # PyTorch runs eagerly
     return (
-        f"probe: {job.label}: {what} on {where}: first step {first:.1f} s (traced), then "
+        f"probe: {job.label}: {what} on {where}: first step {first:.1f} s{traced}, then "
         f"{second:.2g} s a step; up to {steps} steps: about {duration(whole)}, less if it "
         "diverges first (--probe-timeout S bounds it)"
     )
