@@ -10,6 +10,7 @@ Targets (issue 4): every configuration the probe sees diverge is rated at least 
 tanh/sigmoid configuration is rated ``high``. Misses are listed under the table.
 
     python bench/calibrate.py                 # the small default grid, a few minutes on 2 cores
+    python bench/calibrate.py --backend jax   # the same grid trained on JAX
     python bench/calibrate.py --grid full     # the whole grid (long)
 """
 
@@ -97,6 +98,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--steps", type=int, default=20, help="replay steps per configuration")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per configuration")
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "tensorflow", "jax", "torch"),
+        default="auto",
+        help="the Keras backend to train on (auto: the one Keras would use)",
+    )
     args = parser.parse_args(argv)
     grid = GRIDS[args.grid]
     configs = [Config(*values) for values in itertools.product(*grid.values())]
@@ -106,6 +113,7 @@ def main(argv: list[str]) -> int:
         total_timeout=args.timeout * len(configs) + 120,
         max_steps=args.steps,
         cache=not args.no_cache,
+        backend=args.backend,
     )
     started = time.perf_counter()
     results, notes = probe_batch([request(c) for c in configs], options)
@@ -114,7 +122,12 @@ def main(argv: list[str]) -> int:
         print(note, file=sys.stderr)
     ratings = [static_rating(c.layer()) for c in configs]
     print_table(configs, ratings, results)
-    print(f"\n{len(configs)} configurations, {args.steps} replay steps max, {seconds:.0f} s")
+    ran = next((r for r in results if r.backend), None)
+    on = f" on {ran.backend} {ran.backend_version} ({ran.device})" if ran else ""
+    print(f"\n{len(configs)} configurations, {args.steps} replay steps max{on}, {seconds:.0f} s")
+    for config, result in zip(configs, results, strict=True):
+        if result.verdict == "confirmed":
+            print(f"  diverged at step {result.step}: {config}")
     return 0
 
 
@@ -158,7 +171,7 @@ def print_table(
             misses.append(f"diverged but rated {label(rating)}: {config}")
         if config.activation in ("tanh", "sigmoid") and rating == Severity.HIGH:
             misses.append(f"bounded activation rated high: {config}")
-        if result.verdict not in ("confirmed", "not-reproduced"):
+        if result.verdict not in ("confirmed", "not-reproduced"):  # inconclusive, timeout...
             misses.append(f"{result.verdict}: {config}: {result.message}")
     print("\ntarget misses:" if misses else "\ntargets met")
     for miss in misses:

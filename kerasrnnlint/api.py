@@ -102,15 +102,18 @@ def probe_model(
     model: Any,
     *,
     mode: ProbeMode = "stress",
-    budget: float | None = 30.0,
+    budget: float | None = None,
     settings: Settings | None = None,
 ) -> list[LayerProbe]:
-    """Probe every recurrent layer of a live model in this process (imports TensorFlow).
+    """Probe every recurrent layer of a live model in this process, on the Keras backend the
+    model was built with (TensorFlow, JAX or PyTorch: Keras's backend of this process).
 
     Each layer is rebuilt from its configuration with its *real* ``activation`` and
     ``recurrent_activation`` callables and trained for a few steps (``mode``: ``"stress"``, the
     fast hard tier, or ``"replay"`` with the model's own units, sequence length and optimizer).
     When a finding has a fix, a confirmed divergence is re-run with the fix to verify it.
+    ``budget``: seconds per run (None: 30 for stress; replay runs to its verdict or its step
+    limit); a run the budget stops is ``inconclusive``.
     """
     probe_layer = _probe_layer_entry()
     result, layers = live.analyze_model(model)

@@ -125,6 +125,11 @@ def check_parser() -> argparse.ArgumentParser:
     probe.add_argument("--probe-timeout", metavar="S")
     probe.add_argument("--probe-total-timeout", metavar="S")
     probe.add_argument("--probe-device", choices=("auto", "cpu", "gpu"))
+    probe.add_argument(
+        "--probe-backend",
+        choices=("auto", "tensorflow", "jax", "torch"),
+        help="the Keras backend to train on (auto: the one Keras would use)",
+    )
     probe.add_argument("--probe-min-severity", choices=FAIL_LEVELS)
     probe.add_argument(
         "--no-cache",
@@ -177,6 +182,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         recurrent_dropout_max_lr=args.recurrent_dropout_max_lr,
         probe_timeout=args.probe_timeout,
         probe_min_severity=args.probe_min_severity,
+        probe_backend=args.probe_backend,
     )
     return config.apply_overrides(settings, overrides)
 
@@ -295,11 +301,11 @@ def run_probe(
     if settings.probe_timeout is not None:
         values["timeout"] = settings.probe_timeout
     if args.probe_total_timeout is not None:
-        from kerasrnnlint.config import parse_positive_float
+        from kerasrnnlint.config import parse_seconds
 
-        values["total_timeout"] = parse_positive_float(
-            args.probe_total_timeout, "--probe-total-timeout"
-        )
+        values["total_timeout"] = parse_seconds(args.probe_total_timeout, "--probe-total-timeout")
+    if settings.probe_backend is not None:
+        values["backend"] = settings.probe_backend
     if args.probe_device:
         values["device"] = args.probe_device
     if settings.probe_min_severity is not None:

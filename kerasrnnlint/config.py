@@ -66,6 +66,7 @@ class Settings:
     probe_min_severity: Severity | None = None  # ``probe-min-severity`` (None: the default)
     # What configuration discovery passed over and why (unreadable files), for the user.
     warnings: tuple[str, ...] = ()
+    probe_backend: str | None = None  # ``probe-backend`` (None: auto)
 
     def codes_for(self, path: str) -> frozenset[str]:
         """The rule codes that apply to ``path`` (select minus ignore minus per-file-ignores)."""
@@ -227,6 +228,27 @@ def parse_positive_float(value: object, where: str) -> float:
     return number
 
 
+MAX_SECONDS = 1e6  # the longest probe timeout (11.6 days): longer ones overflow the clocks
+
+
+def parse_seconds(value: object, where: str) -> float:
+    """A positive number of seconds, at most :data:`MAX_SECONDS` (``1e12`` or ``1e300`` would
+    pass as finite floats and then overflow a lock's or the clock's timeout)."""
+    number = parse_positive_float(value, where)
+    if number > MAX_SECONDS:
+        raise ConfigError(f"{where}: expected at most {MAX_SECONDS:.0f} seconds, got {value!r}")
+    return number
+
+
+PROBE_BACKENDS: tuple[str, ...] = ("auto", "tensorflow", "jax", "torch")
+
+
+def parse_probe_backend(value: object, where: str) -> str:
+    if not isinstance(value, str) or value not in PROBE_BACKENDS:
+        raise ConfigError(f"{where}: expected one of {', '.join(PROBE_BACKENDS)}, got {value!r}")
+    return value
+
+
 def _with_scalar_options(
     settings: Settings, values: Mapping[str, object], where: Callable[[str], str]
 ) -> Settings:
@@ -244,7 +266,10 @@ def _with_scalar_options(
         )
     probe_timeout = settings.probe_timeout
     if "probe-timeout" in values:
-        probe_timeout = parse_positive_float(values["probe-timeout"], where("probe-timeout"))
+        probe_timeout = parse_seconds(values["probe-timeout"], where("probe-timeout"))
+    probe_backend = settings.probe_backend
+    if "probe-backend" in values:
+        probe_backend = parse_probe_backend(values["probe-backend"], where("probe-backend"))
     probe_min = settings.probe_min_severity
     if "probe-min-severity" in values:
         key = "probe-min-severity"
@@ -255,6 +280,7 @@ def _with_scalar_options(
         rule_options=options,
         probe_timeout=probe_timeout,
         probe_min_severity=probe_min,
+        probe_backend=probe_backend,
     )
 
 
@@ -274,6 +300,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "recurrent-dropout-max-lr",
     "probe-timeout",
     "probe-min-severity",
+    "probe-backend",
 )
 
 
@@ -515,6 +542,7 @@ class Overrides:
     recurrent_dropout_max_lr: str | None = None
     probe_timeout: str | None = None
     probe_min_severity: str | None = None
+    probe_backend: str | None = None
 
 
 def apply_overrides(settings: Settings, flags: Overrides) -> Settings:
@@ -550,6 +578,7 @@ def apply_overrides(settings: Settings, flags: Overrides) -> Settings:
         "recurrent-dropout-max-lr": flags.recurrent_dropout_max_lr,
         "probe-timeout": flags.probe_timeout,
         "probe-min-severity": flags.probe_min_severity,
+        "probe-backend": flags.probe_backend,
     }
     scalars = {key: value for key, value in given.items() if value is not None}
     return _with_scalar_options(settings, scalars, lambda key: f"--{key}")

@@ -67,7 +67,7 @@ class LintCallback(keras.callbacks.Callback):  # type: ignore[misc]
         fail_on: str | Severity | None = "high",
         probe: bool = False,
         probe_mode: str = "stress",
-        probe_budget: float | None = 30.0,
+        probe_budget: float | None = None,
     ):
         super().__init__()
         if isinstance(fail_on, str):

@@ -14,15 +14,21 @@ from typing import Any, Literal
 from kerasrnnlint.findings import Factor, Finding, Severity
 from kerasrnnlint.ir import RecurrentLayer
 
-Verdict = Literal["confirmed", "not-reproduced", "error", "timeout", "unavailable", "unknown"]
+# ``inconclusive``: a run stopped by its time budget before a verdict (never "not-reproduced").
+Verdict = Literal[
+    "confirmed", "not-reproduced", "inconclusive", "error", "timeout", "unavailable", "unknown"
+]
 
 
 @dataclass(frozen=True)
 class ProbeOptions:
     mode: Literal["stress", "replay"] = "stress"
-    timeout: float = 30.0  # per probe, seconds
-    total_timeout: float = 600.0  # whole run, seconds
+    # Seconds per training run. None: 30 for stress; replay times its first steps, says how long
+    # the run will take and runs to its verdict or its step limit.
+    timeout: float | None = None
+    total_timeout: float | None = None  # whole batch, seconds (None: 600 for stress, no limit)
     device: Literal["auto", "cpu", "gpu"] = "auto"
+    backend: str = "auto"  # auto | tensorflow | jax | torch (auto: the one Keras would use)
     min_severity: Severity = Severity.MEDIUM
     cache: bool = True
     python: str | None = None  # interpreter of the child process (default: sys.executable)
@@ -38,6 +44,8 @@ class ProbeResult:
     history: tuple[float, ...] = ()  # max |h| per step
     seconds: float = 0.0
     device: str = ""
+    backend: str = ""  # the Keras backend it trained on ("tensorflow", "jax", "torch")
+    backend_version: str = ""
     fix_verified: bool | None = None
     fix_evidence: str | None = None
     defaults_used: tuple[str, ...] = ()
@@ -53,12 +61,16 @@ class ProbeResult:
             "max_abs_h": json_number(self.max_abs_h),
             "seconds": round(self.seconds, 3),
             "device": self.device,
+            "backend": self.backend or None,
+            "backend_version": self.backend_version or None,
             "fix_verified": self.fix_verified,
             "history": [json_number(h) for h in self.history],
             "fix_evidence": self.fix_evidence,
             "defaults_used": list(self.defaults_used),
             "message": self.message,
             "steps": self.extra.get("steps"),
+            "max_steps": self.extra.get("max_steps"),
+            "stopped": self.extra.get("stopped"),
             "cached": bool(self.extra.get("cached", False)),
         }
 

@@ -26,13 +26,20 @@ from kerasrnnlint.reporters import FORMATS
 
 
 def seconds(text: str) -> float:
-    """A positive, finite number of seconds (as the lint run's ``--probe-*timeout`` flags)."""
-    from kerasrnnlint.config import ConfigError, parse_positive_float
+    """A positive number of seconds, at most ``config.MAX_SECONDS`` (as the lint run's
+    ``--probe-*timeout`` flags)."""
+    from kerasrnnlint.config import MAX_SECONDS, ConfigError, parse_positive_float, parse_seconds
 
     try:
-        return parse_positive_float(text, "seconds")
+        parse_positive_float(text, "seconds")
     except ConfigError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    try:
+        return parse_seconds(text, "seconds")
+    except ConfigError:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_SECONDS:.0f} seconds, got {text!r}"
+        ) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -48,10 +55,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--probe-mode", choices=("stress", "replay"), default="stress")
     p.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     p.add_argument(
-        "--probe-timeout", type=seconds, metavar="S", help="per run (probe-timeout, else 30)"
+        "--probe-timeout",
+        type=seconds,
+        metavar="S",
+        help="per run (probe-timeout; else 30 for stress, and replay runs to its verdict)",
     )
-    p.add_argument("--probe-total-timeout", type=seconds, default=600.0, metavar="S")
+    p.add_argument(
+        "--probe-total-timeout", type=seconds, metavar="S", help="all runs (stress: 600)"
+    )
     p.add_argument("--probe-device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument(
+        "--probe-backend",
+        choices=("auto", "tensorflow", "jax", "torch"),
+        help="the Keras backend to train on (probe-backend; auto: the one Keras would use)",
+    )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
     return p
 
@@ -150,9 +167,10 @@ def main(argv: Sequence[str]) -> int:
         return 2
     options = ProbeOptions(
         mode=args.probe_mode,
-        timeout=args.probe_timeout or settings.probe_timeout or ProbeOptions.timeout,
+        timeout=args.probe_timeout or settings.probe_timeout,
         total_timeout=args.probe_total_timeout,
         device=args.probe_device,
+        backend=args.probe_backend or settings.probe_backend or "auto",
         min_severity=Severity.INFO,
         cache=not args.no_cache,
     )

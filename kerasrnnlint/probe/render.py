@@ -1,6 +1,6 @@
-"""Text lines for a probe result, shown under its finding by the text reporter. Pure, no TensorFlow.
+"""Text lines for a probe result, shown under its finding by the text reporter. Pure, no Keras.
 
-probe (stress, cpu): confirmed at step 2 · max |h| 5e+12 · 3.6 s
+probe (stress, tensorflow 2.21.0, cpu): confirmed at step 2 · max |h| 5e+12 · 3.6 s
   max |h| per step ▁█ (log scale, step 1 → 2: 0.86 → 5e+12)
   fix verified: with activation='tanh': finite for 6 steps, max |h| 1 (unfixed: ...)
 """
@@ -66,7 +66,8 @@ def _buckets(values: Sequence[float], width: int) -> list[float]:
 
 
 def headline(result: ProbeResult) -> str:
-    where = ", ".join(p for p in (result.tier, result.device) if p)
+    backend = " ".join(p for p in (result.backend, result.backend_version) if p)
+    where = ", ".join(p for p in (result.tier, backend, result.device) if p)
     head = f"probe ({where})" if where else "probe"
     verdict = result.verdict
     if verdict == "confirmed":
@@ -74,6 +75,8 @@ def headline(result: ProbeResult) -> str:
     elif verdict == "not-reproduced":
         steps = result.extra.get("steps")
         text = f"{head}: not reproduced" + (f" in {steps} steps" if steps else "")
+    elif verdict == "inconclusive":
+        text = f"{head}: inconclusive (budget)"
     else:
         return f"{head}: {verdict}: {result.message}" if result.message else f"{head}: {verdict}"
     text += f" · max |h| {number(result.max_abs_h)} · {result.seconds:.1f} s"
@@ -85,7 +88,7 @@ def headline(result: ProbeResult) -> str:
 def text_lines(result: ProbeResult) -> list[str]:
     """The lines that describe ``result`` (without indentation; the reporter indents them)."""
     lines = [headline(result)]
-    if result.verdict in ("confirmed", "not-reproduced"):
+    if result.verdict in ("confirmed", "not-reproduced", "inconclusive"):
         if result.message:
             lines.append(f"  {result.message}")
         if result.history:

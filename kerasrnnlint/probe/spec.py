@@ -37,7 +37,7 @@ from kerasrnnlint.ir import (
 
 Mode = Literal["stress", "replay"]
 
-SPEC_VERSION = 1  # bump when the meaning of a spec or of a verdict changes (invalidates the cache)
+SPEC_VERSION = 2  # bump when the meaning of a spec or of a verdict changes (invalidates the cache)
 
 H_LIMIT = 1e3
 SEED = 0
