@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from kerasrnnlint.files import Unreadable, read_bytes
 from kerasrnnlint.links import install_hint
 
 Backend = Literal["tensorflow", "jax", "torch"]
@@ -56,19 +56,8 @@ def read_keras_config(path: str) -> str | None:
     """``backend`` of a ``keras.json``; None when there is none or it cannot be read. Opened
     without blocking and checked to be a regular file on the opened descriptor (a FIFO there
     must not hang the run)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = os.read(fd, MAX_CONFIG_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_BYTES:
+    data = read_bytes(path, MAX_CONFIG_BYTES)
+    if isinstance(data, Unreadable):
         return None
     try:
         config = json.loads(data.decode("utf-8"))

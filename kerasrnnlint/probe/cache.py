@@ -15,11 +15,12 @@ import contextlib
 import json
 import math
 import os
-import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from kerasrnnlint.files import Unreadable, read_bytes
 
 SCHEMA = 2
 MAX_ENTRY_BYTES = 1 << 20  # a 1000-step history is ~25 KB
@@ -33,27 +34,10 @@ def directory() -> Path:
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    return None if len(data) > limit else data
+    """The entry's bytes, or None: missing, not a regular file (a FIFO is refused without
+    blocking), unreadable or over ``limit`` (:func:`kerasrnnlint.files.read_bytes`)."""
+    data = read_bytes(str(path), limit)
+    return None if isinstance(data, Unreadable) else data
 
 
 def load(key: str) -> dict[str, Any] | None:
