@@ -27,8 +27,8 @@ INSTALL_HINTS: Mapping[str, str] = {
     "tensorflow": install_hint("probe"),
     "jax": install_hint("probe-jax"),
     "torch": (
-        "pip install 'keras>=3' torch (CPU only: "
-        "pip install torch --index-url https://download.pytorch.org/whl/cpu)"
+        f"{install_hint('probe-torch')}; for a CPU-only PyTorch first: "
+        "pip install torch --index-url https://download.pytorch.org/whl/cpu"
     ),
 }
 # Keras's own spellings of the same backends (``keras.backend.backend()`` says "tensorflow",

@@ -65,8 +65,11 @@ def version(name):
     except Exception:
         pass
     return None
+def installed(name):
+    try: return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError): return False
 names = ("keras", "tensorflow", "jax", "torch")
-found = {n: importlib.util.find_spec(n) is not None for n in names}
+found = {n: installed(n) for n in names}
 print(json.dumps({"found": found, "versions": {n: version(n) for n in names if found[n]},
                   "python": sys.version.split()[0]}))
 """
