@@ -2,7 +2,8 @@
 ``.kerasrnnlint_cache/results/`` at the project root, so that a re-run over an unchanged tree
 parses nothing.
 
-An entry's name is a hash of the tool version, the file's path and text, and everything in the
+An entry's name is a hash of the tool's code (its version, and the size and modification time
+of each of its modules), the file's path and text, and everything in the
 settings that changes that file's findings (the rule codes that apply to it, after ``select``,
 ``ignore`` and ``per-file-ignores``, and the rule options). The entry also records what the
 analysis learned from the rest of the project (:class:`~.project.Dependencies`: the modules whose
@@ -22,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -179,12 +181,28 @@ def _canonical(value: object) -> object:
     return repr(value)
 
 
-def key(path: str, text: str, settings: Settings, project: bool) -> str:
-    """The entry of ``path`` holding ``text``, linted with ``settings``."""
+@functools.lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """The tool's own code: its version, and the size and modification time of each of its
+    modules (a checkout that changes between two runs without a new version number must not
+    read the results of the old code)."""
     from kerasrnnlint import __version__
 
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for module in sorted(package.rglob("*.py")):
+        try:
+            stat = module.stat()
+        except OSError:
+            continue
+        digest.update(f"{module} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def key(path: str, text: str, settings: Settings, project: bool) -> str:
+    """The entry of ``path`` holding ``text``, linted with ``settings``."""
     what = {
-        "tool": __version__,
+        "tool": code_stamp(),
         "format": FORMAT,
         "path": path,
         "absolute": os.path.abspath(path),
