@@ -220,8 +220,10 @@ def test_fix_never_reports_a_stale_result(tmp_path: Path) -> None:
 
 
 def test_two_concurrent_runs_agree(tmp_path: Path) -> None:
+    """Two runs filling the same cache at once, each with worker processes (more files than
+    runner.PARALLEL_THRESHOLD), then a run that reads all of it."""
     files = dict(PROJECT)
-    for index in range(40):
+    for index in range(70):
         files[f"m{index}.py"] = (
             f"import config\nfrom keras import layers\n\nl{index} = layers.GRU({index + 1}, "
             "activation=config.ACT)\n"
@@ -238,4 +240,4 @@ def test_two_concurrent_runs_agree(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] == expected
     warm, stats = lint(root)
     assert warm == expected
-    assert stats[2:] == (42, 0)
+    assert stats[2:] == (72, 0)
