@@ -140,6 +140,9 @@ class Sandbox:
         return out
 
 
+OWN_CACHE = ".kerasrnnlint_cache"
+
+
 def cache_dirs_near(corpus: Path) -> set[Path]:
     """Directories named like a cache in the corpus and its ancestors up to the repository: where
     a result cache rooted at the project (git top level, configuration directory) would be."""
@@ -156,7 +159,9 @@ def cache_dirs_near(corpus: Path) -> set[Path]:
             }
         if folder == stop or folder == folder.parent:
             break
-    return found
+    # kerasrnnlint's own cache sits at each project root: inside the corpus too (a package with
+    # its pyproject.toml or setup.py).
+    return found | set(corpus.rglob(OWN_CACHE))
 
 
 def detect_cache_support() -> CacheSupport:
@@ -286,7 +291,8 @@ def bench_corpus(corpus: Corpus, repeat: int, support: CacheSupport, one_file_re
     results["kerasrnnlint first run"] = Runs()
     results["kerasrnnlint warm"] = Runs()
 
-    before = cache_dirs_near(corpus.root)
+    # kerasrnnlint's own cache directories are emptied even when an earlier run left them.
+    before = {path for path in cache_dirs_near(corpus.root) if path.name != OWN_CACHE}
     try:
         # The OS file cache and byte-compiled imports, warmed once, unmeasured.
         for path in corpus.files:

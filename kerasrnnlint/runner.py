@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +55,10 @@ class Prepared:
     text: str | None = None
     # A notebook's or model file's bytes when they do not come from ``path`` (stdin).
     data: bytes | None = None
+    # Where the result is stored in the result cache (kerasrnnlint.result_cache) once linted:
+    # the entry's name and the project root whose cache holds it.
+    cache_key: str | None = None
+    cache_root: str | None = None
 
 
 def _wide_text(data: bytes) -> str | None:
@@ -121,10 +125,27 @@ def internal_error(path: str, exc: BaseException) -> FileResult:
 
 
 def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
-    """Lint one prepared file. Never raises for bad input."""
+    """Lint one prepared file. Never raises for bad input. With a ``cache_key``, the result
+    (unless it is a failure of ours or of the machine) goes to the result cache, with what the
+    analysis used of the rest of the project."""
+    if item.cache_key is None or item.cache_root is None:
+        return _lint_prepared(item, settings)[0]
+    from kerasrnnlint import result_cache
+    from kerasrnnlint.frontends.source import project
+
+    with project.recording() as depends:
+        result, lasting = _lint_prepared(item, settings)
+    if lasting:
+        cache = result_cache.ResultCache(Path(item.cache_root))
+        cache.put(item.cache_key, result, depends.as_json())
+    return result
+
+
+def _lint_prepared(item: Prepared, settings: Settings) -> tuple[FileResult, bool]:
+    """The result, and whether it lasts (is the same on every run over the same inputs)."""
     try:
         if item.kind == "python":
-            return engine.lint_source(item.text or "", item.path, settings)
+            return engine.lint_source(item.text or "", item.path, settings), True
         if item.kind == "notebook":
             from kerasrnnlint.frontends import notebook
 
@@ -133,7 +154,7 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
                 if item.data is None
                 else notebook.analyze_notebook(notebook.parse(item.data), item.path)
             )
-            return engine.from_frontend(item.path, analysed, settings)
+            return engine.from_frontend(item.path, analysed, settings), True
         from kerasrnnlint.frontends import saved_model
 
         analysed = (
@@ -141,17 +162,18 @@ def lint_prepared(item: Prepared, settings: Settings) -> FileResult:
             if item.data is None
             else saved_model.analyze_data(item.data, item.path)
         )
-        return engine.from_frontend(item.path, analysed, settings)
+        return engine.from_frontend(item.path, analysed, settings), True
     except MissingDependency as exc:
-        return FileResult(path=item.path, error=exc.message, missing_dependency=True)
+        return FileResult(path=item.path, error=exc.message, missing_dependency=True), False
     except InputError as exc:
-        return FileResult(path=item.path, error=exc.describe())
+        return FileResult(path=item.path, error=exc.describe()), True
     except RecursionError:
-        return FileResult(path=item.path, error="too deeply nested to analyse (recursion limit)")
+        cause = "too deeply nested to analyse (recursion limit)"
+        return FileResult(path=item.path, error=cause), False
     except MemoryError:
-        return FileResult(path=item.path, error="out of memory while analysing")
+        return FileResult(path=item.path, error="out of memory while analysing"), False
     except Exception as exc:
-        return internal_error(item.path, exc)
+        return internal_error(item.path, exc), False
 
 
 # Inputs parsed in a child process, so that a native crash of the parser (libcst's on a huge or
@@ -308,6 +330,7 @@ def lint_targets(
             results[index] = ready
         else:
             pending.append((index, ready))
+    pending = _from_result_cache(pending, results, settings)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     items = [item for _, item in pending]
     finished = 0
@@ -328,6 +351,40 @@ def lint_targets(
         for target, result in zip(targets, results, strict=True)
         if result is not None
     ]
+
+
+def _from_result_cache(
+    pending: list[tuple[int, Prepared]], results: list[FileResult | None], settings: Settings
+) -> list[tuple[int, Prepared]]:
+    """Fill ``results`` from the result cache where an entry still holds; the files left to
+    lint, each with the cache entry its result goes to (nothing when ``--no-cache``)."""
+    from kerasrnnlint.frontends import project_options
+
+    if not pending or not project_options.cache or not project_options.enabled:
+        return pending
+    from kerasrnnlint import result_cache
+    from kerasrnnlint.frontends.source import project
+
+    left: list[tuple[int, Prepared]] = []
+    caches: dict[Path, result_cache.ResultCache] = {}
+    for index, item in pending:
+        found = project.project_for(item.path) if item.kind == "python" else None
+        if found is None or item.text is None:
+            left.append((index, item))
+            continue
+        root = found[0].root
+        cache = caches.get(root) or caches.setdefault(root, result_cache.ResultCache(root))
+        entry = result_cache.key(item.path, item.text, settings, project=True)
+        cached = cache.get(entry)
+        if cached is not None and cached[0].path == item.path and found[0].unchanged(cached[1]):
+            results[index] = cached[0]
+            with project.STATISTICS.lock:
+                project.STATISTICS.results_cached += 1
+            continue
+        with project.STATISTICS.lock:
+            project.STATISTICS.results_linted += 1
+        left.append((index, replace(item, cache_key=entry, cache_root=str(root))))
+    return left
 
 
 def _as_note(result: FileResult) -> FileResult:

@@ -32,7 +32,14 @@ def make_project(root: Path, files: dict[str, str]) -> Path:
 
 
 def lint(*args: str | Path, cwd: Path | None = None) -> tuple[list[dict[str, object]], int, int]:
-    """(findings as JSON, summaries parsed, summaries read from the cache)."""
+    """(findings as JSON, summaries parsed, summaries read from the cache).
+
+    These tests are about the summaries' cache: the result cache (tests/test_result_cache.py),
+    which would answer an unchanged file before any summary is read, is emptied first."""
+    for arg in args:
+        if isinstance(arg, Path):
+            directory = arg if arg.is_dir() else arg.parent
+            shutil.rmtree(directory / cache.DIRECTORY / "results", ignore_errors=True)
     done = run_cli(
         *args,
         "--output-format",

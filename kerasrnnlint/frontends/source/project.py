@@ -22,11 +22,14 @@ resolver and interpreter → layer IR).
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,16 +108,71 @@ class Statistics:
 
     parsed: int = 0
     cached: int = 0
+    # Files whose result was read from the result cache (hits), and files linted (misses).
+    results_cached: int = 0
+    results_linted: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def describe(self) -> str:
         return (
             f"{self.parsed} module summaries parsed, {self.cached} read from the cache "
-            "(by this process: worker processes of a parallel run are not counted; use -j 1)"
+            "(by this process: worker processes of a parallel run are not counted; use -j 1); "
+            f"results: {self.results_cached} read from the cache, {self.results_linted} linted"
         )
 
 
 STATISTICS = Statistics()
+
+
+@dataclass
+class Dependencies:
+    """What the analysis of one file learned from the rest of its project, for the result cache
+    (:mod:`kerasrnnlint.result_cache`): the result holds while :meth:`Project.unchanged` says so."""
+
+    modules: dict[str, str] = field(default_factory=dict)  # file -> hash of its bytes
+    finds: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, importer) -> file
+    words: dict[str, str] = field(default_factory=dict)  # name -> hash of the files naming it
+
+    def merge(self, other: Dependencies) -> None:
+        self.modules.update(other.modules)
+        self.finds.update(other.finds)
+        self.words.update(other.words)
+
+    def as_json(self) -> dict[str, list[list[str]]]:
+        return {
+            "modules": [[k, v] for k, v in sorted(self.modules.items())],
+            "finds": [[name, importer, v] for (name, importer), v in sorted(self.finds.items())],
+            "words": [[k, v] for k, v in sorted(self.words.items())],
+        }
+
+
+_recording: contextvars.ContextVar[Dependencies | None] = contextvars.ContextVar(
+    "kerasrnnlint_dependencies", default=None
+)
+
+
+@contextmanager
+def recording() -> Iterator[Dependencies]:
+    """Collect the :class:`Dependencies` of what runs inside (merged into an outer recording)."""
+    outer = _recording.get()
+    deps = Dependencies()
+    token = _recording.set(deps)
+    try:
+        yield deps
+    finally:
+        _recording.reset(token)
+        if outer is not None:
+            outer.merge(deps)
+
+
+def _note(deps: Dependencies) -> None:
+    current = _recording.get()
+    if current is not None and current is not deps:
+        current.merge(deps)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def configure(cache: bool = True, enabled: bool = True) -> None:
@@ -207,15 +265,19 @@ class Project:
         self.cache = SummaryCache(root) if cache else None
         self._lock = threading.RLock()
         self._modules: dict[tuple[str, Path], ModuleRef | None] = {}
-        self._summaries: dict[Path, tuple[tuple[int, int], ModuleSummary | None]] = {}
+        self._summaries: dict[Path, tuple[tuple[int, int], ModuleSummary | None, str]] = {}
         self.created = time.monotonic()
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[str] | None = None
         self._scripts: dict[Path, bool] = {}
         self._words: dict[str, str] | None = None  # path -> " word word ... "
         self._by_word: dict[str, list[str]] = {}  # word -> the paths that mention it
-        self._callers: dict[tuple[Path, str], list[tuple[CallSite, ModuleRef]]] = {}
-        self._subclasses: dict[tuple[Path, str], list[tuple[str, Klass, ModuleRef]]] = {}
+        self._callers: dict[
+            tuple[Path, str], tuple[list[tuple[CallSite, ModuleRef]], Dependencies]
+        ] = {}
+        self._subclasses: dict[
+            tuple[Path, str], tuple[list[tuple[str, Klass, ModuleRef]], Dependencies]
+        ] = {}
 
     def begin(self) -> None:
         """A new file is analysed: resolutions are recomputed (through summaries that are
@@ -258,6 +320,14 @@ class Project:
         """The project module ``name`` (absolute, dotted) means when ``importer`` imports it."""
         if not name or name.split(".", 1)[0] in EXTERNAL:
             return None
+        found = self._find_module(name, importer)
+        deps = _recording.get()
+        if deps is not None:
+            importer_path = str(importer.path) if importer is not None else ""
+            deps.finds[(name, importer_path)] = str(found.path) if found is not None else ""
+        return found
+
+    def _find_module(self, name: str, importer: ModuleRef | None) -> ModuleRef | None:
         bases: list[Path] = []
         if importer is not None and self._is_script(importer):
             bases.append(importer.path.parent)  # a script: its own directory comes first
@@ -308,6 +378,7 @@ class Project:
         with self._lock:
             known = self._summaries.get(module.path)
             if known is not None and known[0] == stamp:
+                self._depends_on(module.path, known[2])
                 return known[1]
             if known is not None:
                 # Changed while this process runs (an editor saving it): what was resolved
@@ -315,27 +386,72 @@ class Project:
                 self._resolved.clear()
                 self._callers.clear()
                 self._subclasses.clear()
-            found = self._load(module)
-            self._summaries[module.path] = (stamp, found)
+            found, digest = self._load(module)
+            self._summaries[module.path] = (stamp, found, digest)
+            self._depends_on(module.path, digest)
             return found
 
-    def _load(self, module: ModuleRef) -> ModuleSummary | None:
+    @staticmethod
+    def _depends_on(path: Path, digest: str) -> None:
+        deps = _recording.get()
+        if deps is not None:
+            deps.modules[str(path)] = digest
+
+    def _file_digest(self, path: Path) -> str:
+        """What :meth:`summary` records of a module's file (see :meth:`unchanged`)."""
+        if path.is_dir():
+            return "directory"
+        try:
+            with open(path, "rb") as handle:
+                return _digest(handle.read(MAX_MODULE_BYTES + 1))
+        except OSError:
+            return "unreadable"
+
+    def unchanged(self, depends: object) -> bool:
+        """Do the :meth:`Dependencies.as_json` of an earlier analysis still hold (the same
+        modules' bytes, the same files for the same module names, the same callers)?"""
+        if not isinstance(depends, dict):
+            return False
+        try:
+            for path, digest in depends["modules"]:
+                if self._file_digest(Path(path)) != digest:
+                    return False
+            for name, importer, where in depends["finds"]:
+                ref = ModuleRef("", Path(importer)) if importer else None
+                found = self._find_module(name, ref)
+                if (str(found.path) if found is not None else "") != where:
+                    return False
+            for word, digest in depends["words"]:
+                if self._word_digest(word) != digest:
+                    return False
+        except (ValueError, TypeError, KeyError, OSError):
+            return False
+        return True
+
+    def _word_digest(self, word: str) -> str:
+        """A hash of the files that call or derive from ``word``, and of what they name."""
+        words = self._word_index()
+        paths = sorted(set(self._by_word.get(word, ())))
+        return _digest("\n".join(f"{p}\0{words.get(p, '')}" for p in paths).encode())
+
+    def _load(self, module: ModuleRef) -> tuple[ModuleSummary | None, str]:
         if module.path.is_dir():
-            return ModuleSummary()
+            return ModuleSummary(), "directory"
         try:
             with open(module.path, "rb") as handle:
                 data = handle.read(MAX_MODULE_BYTES + 1)
         except OSError as exc:
-            return ModuleSummary(error=f"cannot read: {exc.strerror or exc}")
+            return ModuleSummary(error=f"cannot read: {exc.strerror or exc}"), "unreadable"
+        digest = _digest(data)
         if len(data) > MAX_MODULE_BYTES:
-            return ModuleSummary(error="too large to read")
+            return ModuleSummary(error="too large to read"), digest
         entry = key(module.name, data)
         if self.cache is not None:
             cached = self.cache.get(entry)
             if cached is not None:
                 with STATISTICS.lock:
                     STATISTICS.cached += 1
-                return cached
+                return cached, digest
         from kerasrnnlint.files import Unreadable, decode_python
 
         text = decode_python(data)
@@ -350,7 +466,7 @@ class Project:
             STATISTICS.parsed += 1
         if self.cache is not None:
             self.cache.put(entry, made)
-        return made
+        return made, digest
 
     # -- resolution -----------------------------------------------------------------------------
 
@@ -596,8 +712,20 @@ class Project:
         cache_key = (module.path, "class " + cls)
         with self._lock:
             if cache_key in self._subclasses:
-                return self._subclasses[cache_key]
+                known, deps = self._subclasses[cache_key]
+                _note(deps)
+                return known
         found: list[tuple[str, Klass, ModuleRef]] = []
+        with recording() as deps:
+            deps.words[cls] = self._word_digest(cls)
+            self._subclasses_of(module, cls, found)
+        with self._lock:
+            self._subclasses[cache_key] = (found, deps)
+        return found
+
+    def _subclasses_of(
+        self, module: ModuleRef, cls: str, found: list[tuple[str, Klass, ModuleRef]]
+    ) -> None:
         for other, summary in self._mentioning(module, cls):
             for name, export in summary.names.items():
                 if not isinstance(export, Klass):
@@ -613,17 +741,26 @@ class Project:
                     ):
                         found.append((name, export, other))
                         break
-        with self._lock:
-            self._subclasses[cache_key] = found
-        return found
 
     def callers(self, module: ModuleRef, function: str) -> list[tuple[CallSite, ModuleRef]]:
         """The calls, in other modules of the project, of ``function`` defined in ``module``."""
         cache_key = (module.path, function)
         with self._lock:
             if cache_key in self._callers:
-                return self._callers[cache_key]
+                known, deps = self._callers[cache_key]
+                _note(deps)
+                return known
         found: list[tuple[CallSite, ModuleRef]] = []
+        with recording() as deps:
+            deps.words[function] = self._word_digest(function)
+            self._callers_of(module, function, found)
+        with self._lock:
+            self._callers[cache_key] = (found, deps)
+        return found
+
+    def _callers_of(
+        self, module: ModuleRef, function: str, found: list[tuple[CallSite, ModuleRef]]
+    ) -> None:
         for caller, summary in self._mentioning(module, function):
             for call in summary.calls:
                 if not call.callee.endswith(function):
@@ -635,9 +772,6 @@ class Project:
                     and target.name == function
                 ):
                     found.append((call, caller))
-        with self._lock:
-            self._callers[cache_key] = found
-        return found
 
 
 _projects: dict[Path, Project] = {}
