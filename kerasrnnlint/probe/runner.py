@@ -174,6 +174,10 @@ def child_env(options: ProbeOptions, backend: str = "tensorflow") -> dict[str, s
     env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
     env["PYTHONUNBUFFERED"] = "1"
     env[PARENT_ENV] = str(os.getpid())
+    if backend == "torch" and "OMP_NUM_THREADS" not in env:
+        # PyTorch's OpenMP pool takes every core; on a busy machine that oversubscription made a
+        # probe step about 10x slower. Half the cores (at least one) unless the user says.
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // 2))
     if options.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"
         env["JAX_PLATFORMS"] = "cpu"
