@@ -130,6 +130,8 @@ class Resolver:
         # function searched for what they pass (the search costs; other arguments never need it).
         self._activation = False
         self._dicts: dict[tuple[int, int], DictView | None] = {}
+        # The calls by callee name ("": ``super().__init__``), for :meth:`_calls_of`.
+        self._callees: dict[str, list[tuple[int, cst.Call]]] | None = None
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -744,7 +746,7 @@ class Resolver:
             position = position - 1 if position else None  # ``self`` is not passed
         else:
             target = function
-        for call in self.index.calls:
+        for call in self._calls_of(target.name.value, isinstance(target, cst.ClassDef)):
             func = call.func
             where = self.scope_of(call)
             if isinstance(func, cst.Name) and func.value == target.name.value:
@@ -759,6 +761,27 @@ class Resolver:
             if expr is not None:
                 found.append((call, expr, where))
         return found
+
+    def _calls_of(self, name: str, super_init: bool) -> list[cst.Call]:
+        """The calls of this module, in source order, whose callee is the name ``name``, and
+        with ``super_init`` the ``super().__init__(...)`` calls too (indexed on first use:
+        every parameter resolved asks, and a module has thousands of calls)."""
+        if self._callees is None:
+            self._callees = {}
+            for order, call in enumerate(self.index.calls):
+                func = call.func
+                if isinstance(func, cst.Name):
+                    self._callees.setdefault(func.value, []).append((order, call))
+                elif (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value == "__init__"
+                    and isinstance(func.value, cst.Call)
+                ):
+                    self._callees.setdefault("", []).append((order, call))
+        found = self._callees.get(name, [])
+        if super_init:
+            found = sorted([*found, *self._callees.get("", [])], key=lambda pair: pair[0])
+        return [call for _, call in found]
 
     def _super_init(self, call: cst.Call, cls: cst.ClassDef) -> bool:
         """``super().__init__(...)`` in a method of a direct subclass of ``cls``."""
