@@ -41,7 +41,8 @@ STAGES = (
     ("parse (libcst)", "source/__init__.py", "parse"),
     ("scope index", "scopes.py", "index_module"),
     ("layer search", "analyzer.py", "find_layers"),
-    ("context", "context.py", "attach_context"),
+    ("context (interpreter)", "interpreter.py", "attach_context"),
+    ("uncalled functions", "interpreter.py", "run_uncalled"),
     ("positions (codegen pass)", "positions.py", "__init__"),
     ("noqa", "noqa.py", "noqa_map"),
     ("rules + severity", "engine.py", "check_layers"),
@@ -97,9 +98,10 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
 
         from kerasrnnlint.frontends.source import _parse_or_mask, deep_recursion
         from kerasrnnlint.frontends.source.analyzer import find_layers
-        from kerasrnnlint.frontends.source.context import attach_context
+        from kerasrnnlint.frontends.source.interpreter import attach_context
         from kerasrnnlint.frontends.source.noqa import noqa_map
         from kerasrnnlint.frontends.source.positions import Positions
+        from kerasrnnlint.frontends.source.project import project_for
         from kerasrnnlint.frontends.source.resolver import Resolver
         from kerasrnnlint.frontends.source.scopes import index_module
     except ImportError:
@@ -125,7 +127,8 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
                 continue
             with deep_recursion():
                 index = timed("scope index", index_module, module)
-                resolver = Resolver(index, path)
+                linked = project_for(path)
+                resolver = Resolver(index, path, linked)
                 found = timed("layer search (incl. positions)", find_layers, resolver)
                 layers = timed("context", attach_context, module, resolver, found)
                 if layers:
