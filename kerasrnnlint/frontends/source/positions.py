@@ -27,6 +27,8 @@ class _OffsetState(CodegenState):
     offset: int = 0
     ranges: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
     starts: list[int] = field(default_factory=list)
+    # Everything a node's codegen writes (its parentheses and whitespace too): its code.
+    whole: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -42,6 +44,7 @@ class _OffsetState(CodegenState):
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self.starts.pop()
+        self.whole[node] = (start, self.offset)
         if node not in self.ranges:
             self.ranges[node] = (start, self.offset)
 
@@ -74,8 +77,17 @@ class Positions:
         )
         module._codegen(state)
         self._ranges = state.ranges
+        self._whole = state.whole
         code = "".join(state.tokens)
+        self._code = code
         self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
+
+    def expression_code(self, node: cst.BaseExpression) -> str | None:
+        """What ``module.code_for_node(node)`` gives for an expression, up to the newline
+        characters (the module's, not ``\\n``), cut from this pass's text: no second codegen.
+        None for a node the pass did not see."""
+        found = self._whole.get(node)
+        return None if found is None else self._code[found[0] : found[1]]
 
     def _row_column(self, offset: int) -> tuple[int, int]:
         row = bisect.bisect_right(self._line_starts, offset)

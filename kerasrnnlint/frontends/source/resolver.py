@@ -149,7 +149,14 @@ class Resolver:
         return Location(path=self.path, span=self.span(node))
 
     def code(self, node: cst.CSTNode) -> str:
-        """The source text of ``node`` on one line, shortened for messages."""
+        """The source text of ``node`` on one line, shortened for messages.
+
+        Once the positions pass ran (a file whose values are resolved needs their spans),
+        expressions are cut from its text, not generated again node by node."""
+        if self._positions is not None and isinstance(node, cst.BaseExpression):
+            found = self._positions.expression_code(node)
+            if found is not None:
+                return values.excerpt(found)
         return values.excerpt(self.module.code_for_node(node))
 
     # -- names ------------------------------------------------------------------------------------
