@@ -124,6 +124,7 @@ def configure(cache: bool = True, enabled: bool = True) -> None:
     project_options.cache = cache
     project_options.enabled = enabled
     _projects.clear()
+    _scanned.clear()
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -537,6 +538,10 @@ class Project:
                     continue
                 name = path[len(root) :] if path.startswith(root) else path
                 entry = stored.get(name)
+                if entry is None or entry[:2] != (stat.st_mtime_ns, stat.st_size):
+                    # Nested projects share files, and a project is looked at afresh now and
+                    # then: a file is scanned once per process while it is unchanged.
+                    entry = _scanned.get(path)
                 if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
                     text = entry[2]
                 else:
@@ -546,6 +551,9 @@ class Project:
                     except OSError:
                         continue
                     text = " ".join(sorted(called_words(data)))
+                    if len(_scanned) >= MAX_SCANNED:
+                        _scanned.clear()
+                    _scanned[path] = (stat.st_mtime_ns, stat.st_size, text)
                 fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
                 words[path] = f" {text} "
                 for word in text.split():
@@ -640,6 +648,11 @@ class Project:
         return found
 
 
+# The words of :func:`called_words` of each file scanned by this process, by path, with the
+# file's modification time and size when scanned; cleared when it grows past MAX_SCANNED.
+_scanned: dict[str, tuple[int, int, str]] = {}
+MAX_SCANNED = 100_000
+
 _projects: dict[Path, Project] = {}
 _projects_lock = threading.Lock()
 
@@ -675,7 +688,8 @@ _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]
 
 
 # ``name(`` not after ``def``/``class`` (a call), and the bases of ``class X(...)``.
-_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+# Possessive: a name that is not followed by ``(`` never is once shortened (no backtracking).
+_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*+)\s*+\(")
 _BASES = re.compile(rb"\bclass\s+\w+\s*\(([^)]*)\)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 
