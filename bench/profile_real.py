@@ -145,6 +145,12 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(real_corpus.DEFAULT_ROOT))
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--save", help="write the raw profile here (for snakeviz, pstats)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="as `kerasrnnlint --no-cache` (what bench_real's -j 1 run measures): the project "
+        "modules a file imports are parsed and summarised for every run, not read from the cache",
+    )
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if corpus == real_corpus.DEFAULT_ROOT:
@@ -153,6 +159,10 @@ def main() -> None:
     from kerasrnnlint import runner
     from kerasrnnlint.config import Settings
     from kerasrnnlint.frontends import source  # noqa: F401  (imports are not the analysis)
+    from kerasrnnlint.frontends.source import project
+
+    if args.no_cache:
+        project.configure(cache=False)
 
     read_start = time.process_time()
     items = prepared_items(corpus)
@@ -164,11 +174,15 @@ def main() -> None:
     for item in warm:
         runner.lint_prepared(item, settings)  # type: ignore[arg-type]
 
+    if args.no_cache:
+        project.configure(cache=False)  # forgets the summaries the warm-up made
     plain_start = time.process_time()
     results = [runner.lint_prepared(item, settings) for item in items]  # type: ignore[arg-type]
     plain = time.process_time() - plain_start
     floor = parse_floor(items)
 
+    if args.no_cache:
+        project.configure(cache=False)
     profile = cProfile.Profile()
     profile.enable()
     for item in items:
