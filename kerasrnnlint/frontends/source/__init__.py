@@ -217,7 +217,7 @@ def analyze(text: str, path: str, project: bool = True) -> FrontendResult:
     linked = project_for(path) if project else None
     try:
         with deep_recursion():
-            resolver = Resolver(index_module(module), path, linked)
+            resolver = Resolver(index_module(module), path, linked, text)
             found = find_layers(resolver)
             layers = attach_context(module, resolver, found)
     except RecursionError:

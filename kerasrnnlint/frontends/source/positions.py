@@ -8,8 +8,10 @@ and offsets become rows and columns by bisection, on demand. The ranges are the 
 
 from __future__ import annotations
 
+import ast
 import bisect
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -100,3 +102,49 @@ class Positions:
         line, column = self._row_column(found[0])
         end_line, end_column = self._row_column(found[1])
         return Span(line, column, end_line, end_column)
+
+
+def _tail(func: ast.expr | cst.BaseExpression) -> str:
+    """The last name of a callee (``f`` of ``a.b.f``), or "" when it is not a name."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
+
+
+def call_lines(text: str, calls: list[cst.Call]) -> dict[int, int] | None:
+    """The first line of each call of ``calls`` (all the calls of the module parsed from
+    ``text``, in source order), by ``id``, from CPython's parser (a fraction of a codegen); None
+    when that cannot be trusted: the text does not parse there, an f-string holds a call (their
+    inner positions are not reliable before Python 3.12), or the two trees' calls do not pair up
+    one to one with the same callee names."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return None
+    found: list[tuple[int, int, int, int, ast.Call]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            end_line = node.end_lineno or node.lineno
+            end_column = node.end_col_offset or 0
+            found.append((node.lineno, node.col_offset, -end_line, -end_column, node))
+        elif isinstance(node, ast.JoinedStr) and any(
+            isinstance(inner, ast.Call) for inner in ast.walk(node)
+        ):
+            return None
+    if len(found) != len(calls):
+        return None
+    found.sort(key=lambda entry: entry[:4])
+    lines: dict[int, int] = {}
+    for entry, call in zip(found, calls, strict=True):
+        if _tail(entry[4].func) != _tail(call.func):
+            return None
+        lines[id(call)] = entry[0]
+    return lines

@@ -29,7 +29,7 @@ import libcst as cst
 
 from kerasrnnlint import activations
 from kerasrnnlint.frontends.source import imports, values
-from kerasrnnlint.frontends.source.positions import Positions
+from kerasrnnlint.frontends.source.positions import Positions, call_lines
 from kerasrnnlint.frontends.source.scopes import (
     Binding,
     Definition,
@@ -111,8 +111,14 @@ class Resolver:
         index: ModuleIndex,
         path: str,
         project: tuple[Project, ModuleRef] | None = None,
+        text: str | None = None,
     ) -> None:
         self.index = index
+        # The text the module was parsed from: lines of calls without a codegen (:meth:`line`).
+        self.text = text
+        self._call_lines: dict[int, int] | None = None
+        # False: values come without spans (a module summarised for others shows none).
+        self.spans = True
         self.module = index.module
         self.path = path
         # The project the module belongs to (:mod:`.project`): imports of its other modules are
@@ -144,6 +150,21 @@ class Resolver:
         if self._positions is None:
             self._positions = Positions(self.module)
         return self._positions.span(node)
+
+    def _span_if(self, node: cst.CSTNode) -> Span | None:
+        return self.span(node) if self.spans else None
+
+    def line(self, call: cst.Call) -> int | None:
+        """The first line of ``call``: what ``span(call).line`` gives, without the positions
+        pass when it did not run (CPython's parser of the text gives calls' lines)."""
+        if self._positions is None and self.text is not None:
+            if self._call_lines is None:
+                self._call_lines = call_lines(self.text, self.index.calls) or {}
+            found = self._call_lines.get(id(call))
+            if found is not None:
+                return found
+        span = self.span(call)
+        return span.line if span is not None else None
 
     def location(self, node: cst.CSTNode) -> Location:
         return Location(path=self.path, span=self.span(node))
@@ -245,8 +266,8 @@ class Resolver:
             return self.value(item.value, item.scope, activation=activation)
         arg = self.export_arg(item.export, item.key, literal=f"entry {item.key!r}")
         if arg is None:
-            return Arg.unknown(f"entry {item.key!r} in {item.home}", self.span(item.value))
-        return Arg(arg.value, arg.known, arg.origin, self.span(item.value))
+            return Arg.unknown(f"entry {item.key!r} in {item.home}", self._span_if(item.value))
+        return Arg(arg.value, arg.known, arg.origin, self._span_if(item.value))
 
     def _unseen_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg:
         """Why an entry cannot be seen; for a dict of another module, that module's reason."""
@@ -591,7 +612,7 @@ class Resolver:
             arg = self._value(expr, self._scope(expr, scope), 0)
         finally:
             self._activation = outer
-        return Arg(arg.value, arg.known, arg.origin, self.span(expr), arg.keyword)
+        return Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
 
     def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
         if depth > MAX_DEPTH:
@@ -731,8 +752,8 @@ class Resolver:
             if not value.known or (value.value is None and not activation_param):
                 continue
             if _bounded_activation(value.value) is False:
-                span = self.span(call)
-                line = f" at line {span.line}" if span is not None else ""
+                found = self.line(call)
+                line = f" at line {found}" if found is not None else ""
                 return Arg(value.value, origin=f"value of parameter `{param.name}` passed{line}")
         return self._unbounded_passed_elsewhere(param, activation_param)
 
