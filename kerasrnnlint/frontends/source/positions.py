@@ -120,9 +120,9 @@ def _tail(func: ast.expr | cst.BaseExpression) -> str:
 def call_lines(text: str, calls: list[cst.Call]) -> dict[int, int] | None:
     """The first line of each call of ``calls`` (all the calls of the module parsed from
     ``text``, in source order), by ``id``, from CPython's parser (a fraction of a codegen); None
-    when that cannot be trusted: the text does not parse there, an f-string holds a call (their
-    inner positions are not reliable before Python 3.12), or the two trees' calls do not pair up
-    one to one with the same callee names."""
+    when that cannot be trusted: the text does not parse there, an f-string over several lines
+    holds a call (inner positions are not reliable before Python 3.12), or the two trees' calls
+    do not pair up one to one with the same callee names."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -130,15 +130,21 @@ def call_lines(text: str, calls: list[cst.Call]) -> dict[int, int] | None:
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return None
     found: list[tuple[int, int, int, int, ast.Call]] = []
+    # Calls inside a one-line f-string are on its line (their columns may be off: they only
+    # order calls of one line, and any line's calls all get that line).
+    on_line: dict[int, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
+            line = on_line.get(id(node), node.lineno)
             end_line = node.end_lineno or node.lineno
             end_column = node.end_col_offset or 0
-            found.append((node.lineno, node.col_offset, -end_line, -end_column, node))
-        elif isinstance(node, ast.JoinedStr) and any(
-            isinstance(inner, ast.Call) for inner in ast.walk(node)
-        ):
-            return None
+            found.append((line, node.col_offset, -end_line, -end_column, node))
+        elif isinstance(node, ast.JoinedStr) and id(node) not in on_line:
+            inner_calls = [i for i in ast.walk(node) if isinstance(i, ast.Call)]
+            if inner_calls and node.end_lineno != node.lineno:
+                return None
+            for inner in ast.walk(node):
+                on_line[id(inner)] = node.lineno
     if len(found) != len(calls):
         return None
     found.sort(key=lambda entry: entry[:4])
