@@ -245,6 +245,9 @@ def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
 _LEAF, _NODE, _SEQUENCE = 0, 1, 2
 # The kind of a field's value by its exact type: a node, a list/tuple of them, or neither.
 _FIELD_KINDS: dict[type, int] = {}
+# Nodes with nothing to walk into and nothing to record but their scope (names, numbers,
+# strings): recorded where they are met, never pushed.
+_LEAVES = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
 
 
 def _field_kind(value: object) -> int:
@@ -282,6 +285,7 @@ class _Builder:
         scope_of = self.scope_of
         handlers = _HANDLERS
         kinds = _FIELD_KINDS
+        leaves = _LEAVES
         while stack:
             node, scope = stack.pop()
             scope_of[id(node)] = scope
@@ -298,14 +302,20 @@ class _Builder:
                     continue
                 child_scope = scope if inner is None or name not in inner[0] else inner[1]
                 if field_kind == _NODE:
-                    children.append((value, child_scope))
+                    if type(value) in leaves:
+                        scope_of[id(value)] = child_scope
+                    else:
+                        children.append((value, child_scope))
                 else:
                     for item in value:
                         item_kind = kinds.get(type(item))
                         if item_kind is None:
                             item_kind = _field_kind(item)
                         if item_kind == _NODE:
-                            children.append((item, child_scope))
+                            if type(item) in leaves:
+                                scope_of[id(item)] = child_scope
+                            else:
+                                children.append((item, child_scope))
             stack.extend(reversed(children))
 
     # -- scopes: a handler returns (fields evaluated in a new scope, that scope) ------------------
