@@ -688,8 +688,9 @@ _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]
 
 
 # ``name(`` not after ``def``/``class`` (a call), and the bases of ``class X(...)``.
-# Possessive: a name that is not followed by ``(`` never is once shortened (no backtracking).
-_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*+)\s*+\(")
+# Possessive: a name that is not followed by ``(`` never is once shortened (no backtracking);
+# ``\b`` first: it fails at most positions, before the lookbehinds are tried.
+_CALLED = re.compile(rb"\b(?<!def )(?<!class )([A-Za-z_]\w*+)\s*+\(")
 _BASES = re.compile(rb"\bclass\s+\w+\s*\(([^)]*)\)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 
