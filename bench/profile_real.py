@@ -41,7 +41,8 @@ STAGES = (
     ("parse (libcst)", "source/__init__.py", "parse"),
     ("scope index", "scopes.py", "index_module"),
     ("layer search", "analyzer.py", "find_layers"),
-    ("context", "context.py", "attach_context"),
+    ("context (interpreter)", "interpreter.py", "attach_context"),
+    ("uncalled functions", "interpreter.py", "run_uncalled"),
     ("positions (codegen pass)", "positions.py", "__init__"),
     ("noqa", "noqa.py", "noqa_map"),
     ("rules + severity", "engine.py", "check_layers"),
@@ -97,9 +98,10 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
 
         from kerasrnnlint.frontends.source import _parse_or_mask, deep_recursion
         from kerasrnnlint.frontends.source.analyzer import find_layers
-        from kerasrnnlint.frontends.source.context import attach_context
+        from kerasrnnlint.frontends.source.interpreter import attach_context
         from kerasrnnlint.frontends.source.noqa import noqa_map
         from kerasrnnlint.frontends.source.positions import Positions
+        from kerasrnnlint.frontends.source.project import project_for
         from kerasrnnlint.frontends.source.resolver import Resolver
         from kerasrnnlint.frontends.source.scopes import index_module
     except ImportError:
@@ -125,7 +127,8 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
                 continue
             with deep_recursion():
                 index = timed("scope index", index_module, module)
-                resolver = Resolver(index, path)
+                linked = project_for(path)
+                resolver = Resolver(index, path, linked)
                 found = timed("layer search (incl. positions)", find_layers, resolver)
                 layers = timed("context", attach_context, module, resolver, found)
                 if layers:
@@ -142,6 +145,12 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(real_corpus.DEFAULT_ROOT))
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--save", help="write the raw profile here (for snakeviz, pstats)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="as `kerasrnnlint --no-cache` (what bench_real's -j 1 run measures): the project "
+        "modules a file imports are parsed and summarised for every run, not read from the cache",
+    )
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if corpus == real_corpus.DEFAULT_ROOT:
@@ -150,6 +159,10 @@ def main() -> None:
     from kerasrnnlint import runner
     from kerasrnnlint.config import Settings
     from kerasrnnlint.frontends import source  # noqa: F401  (imports are not the analysis)
+    from kerasrnnlint.frontends.source import project
+
+    if args.no_cache:
+        project.configure(cache=False)
 
     read_start = time.process_time()
     items = prepared_items(corpus)
@@ -161,11 +174,15 @@ def main() -> None:
     for item in warm:
         runner.lint_prepared(item, settings)  # type: ignore[arg-type]
 
+    if args.no_cache:
+        project.configure(cache=False)  # forgets the summaries the warm-up made
     plain_start = time.process_time()
     results = [runner.lint_prepared(item, settings) for item in items]  # type: ignore[arg-type]
     plain = time.process_time() - plain_start
     floor = parse_floor(items)
 
+    if args.no_cache:
+        project.configure(cache=False)
     profile = cProfile.Profile()
     profile.enable()
     for item in items:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
 from kerasrnnlint.frontends import ipython
 from kerasrnnlint.frontends.base import InputError
-from kerasrnnlint.frontends.source import analyze, parse
+from kerasrnnlint.frontends.source import analyze, parse, project
 from kerasrnnlint.frontends.source.analyzer import find_layers
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.resolver import Resolver
@@ -78,6 +79,32 @@ def test_origins_name_where_the_value_came_from() -> None:
     assert args(second)["activation"].origin == "variable `local`"
     assert args(third)["activation"].origin == "constant `ACT`"
     assert args(third)["activation"].span == Span(7, 20, 7, 23)
+
+
+def test_the_line_of_a_caller_in_another_module_is_right_after_f_strings_and_decorators(
+    tmp_path: Path,
+) -> None:
+    # A summarised module's call lines come from CPython's parser, not a codegen: calls in
+    # one-line and multi-line f-strings, decorators and calls of calls must not shift them.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    model = tmp_path / "model.py"
+    model.write_text(
+        "from keras.layers import LSTM\ndef build(act):\n    return LSTM(8, activation=act)\n"
+    )
+    caller = (
+        "from model import build\n"
+        'print(f"{len(str(1))} {max(1, 2)}")\n'
+        "@property\n@staticmethod\ndef other(): return f(g(h()))(k())\n"
+        "build(act='relu')\n"
+    )
+    try:
+        for head, line in (("", 6), ('note = f"""{min(1, 2)}\n{abs(-1)}"""\n', 8)):
+            (tmp_path / "train.py").write_text(head + caller)
+            project.configure(cache=False)  # train.py is read afresh
+            (layer,) = analyze(model.read_text(), str(model)).layers
+            assert f"train.py:{line}" in args(layer)["activation"].origin
+    finally:
+        project.configure()
 
 
 def test_an_unbounded_activation_passed_by_a_caller_wins_over_a_bounded_default() -> None:

@@ -118,13 +118,24 @@ def _suspicious(text: str) -> bool:
 
 def _nesting(tree: ast.AST) -> int:
     """How deep libcst's tree for this code would be (``a and b and c`` nests in libcst)."""
+    # ``ast.iter_child_nodes`` inlined (it is a generator over a generator: most of the cost);
+    # a Load/Store context is a child one level down, counted without being pushed.
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    node_type, context_type, bool_type = ast.AST, ast.expr_context, ast.BoolOp
     while stack:
         node, depth = stack.pop()
-        depth += len(node.values) - 1 if isinstance(node, ast.BoolOp) else 1
-        deepest = max(deepest, depth)
-        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+        depth += len(node.values) - 1 if isinstance(node, bool_type) else 1
+        if depth > deepest:
+            deepest = depth
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, context_type):
+                deepest = max(deepest, depth + 1)
+            elif isinstance(value, node_type):
+                stack.append((value, depth))
+            elif isinstance(value, list):
+                stack.extend((item, depth) for item in value if isinstance(item, node_type))
     return deepest
 
 
@@ -217,7 +228,7 @@ def analyze(text: str, path: str, project: bool = True) -> FrontendResult:
     linked = project_for(path) if project else None
     try:
         with deep_recursion():
-            resolver = Resolver(index_module(module), path, linked)
+            resolver = Resolver(index_module(module), path, linked, text)
             found = find_layers(resolver)
             layers = attach_context(module, resolver, found)
     except RecursionError:

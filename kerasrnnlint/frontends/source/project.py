@@ -182,6 +182,7 @@ def configure(cache: bool = True, enabled: bool = True) -> None:
     project_options.cache = cache
     project_options.enabled = enabled
     _projects.clear()
+    _scanned.clear()
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -653,6 +654,10 @@ class Project:
                     continue
                 name = path[len(root) :] if path.startswith(root) else path
                 entry = stored.get(name)
+                if entry is None or entry[:2] != (stat.st_mtime_ns, stat.st_size):
+                    # Nested projects share files, and a project is looked at afresh now and
+                    # then: a file is scanned once per process while it is unchanged.
+                    entry = _scanned.get(path)
                 if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
                     text = entry[2]
                 else:
@@ -662,6 +667,9 @@ class Project:
                     except OSError:
                         continue
                     text = " ".join(sorted(called_words(data)))
+                    if len(_scanned) >= MAX_SCANNED:
+                        _scanned.clear()
+                    _scanned[path] = (stat.st_mtime_ns, stat.st_size, text)
                 fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
                 words[path] = f" {text} "
                 for word in text.split():
@@ -774,6 +782,11 @@ class Project:
                     found.append((call, caller))
 
 
+# The words of :func:`called_words` of each file scanned by this process, by path, with the
+# file's modification time and size when scanned; cleared when it grows past MAX_SCANNED.
+_scanned: dict[str, tuple[int, int, str]] = {}
+MAX_SCANNED = 100_000
+
 _projects: dict[Path, Project] = {}
 _projects_lock = threading.Lock()
 
@@ -809,7 +822,9 @@ _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]
 
 
 # ``name(`` not after ``def``/``class`` (a call), and the bases of ``class X(...)``.
-_CALLED = re.compile(rb"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+# Possessive: a name that is not followed by ``(`` never is once shortened (no backtracking);
+# ``\b`` first: it fails at most positions, before the lookbehinds are tried.
+_CALLED = re.compile(rb"\b(?<!def )(?<!class )([A-Za-z_]\w*+)\s*+\(")
 _BASES = re.compile(rb"\bclass\s+\w+\s*\(([^)]*)\)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 

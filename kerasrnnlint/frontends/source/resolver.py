@@ -29,7 +29,7 @@ import libcst as cst
 
 from kerasrnnlint import activations
 from kerasrnnlint.frontends.source import imports, values
-from kerasrnnlint.frontends.source.positions import Positions
+from kerasrnnlint.frontends.source.positions import Positions, call_lines
 from kerasrnnlint.frontends.source.scopes import (
     Binding,
     Definition,
@@ -111,8 +111,14 @@ class Resolver:
         index: ModuleIndex,
         path: str,
         project: tuple[Project, ModuleRef] | None = None,
+        text: str | None = None,
     ) -> None:
         self.index = index
+        # The text the module was parsed from: lines of calls without a codegen (:meth:`line`).
+        self.text = text
+        self._call_lines: dict[int, int] | None = None
+        # False: values come without spans (a module summarised for others shows none).
+        self.spans = True
         self.module = index.module
         self.path = path
         # The project the module belongs to (:mod:`.project`): imports of its other modules are
@@ -130,6 +136,8 @@ class Resolver:
         # function searched for what they pass (the search costs; other arguments never need it).
         self._activation = False
         self._dicts: dict[tuple[int, int], DictView | None] = {}
+        # The calls by callee name ("": ``super().__init__``), for :meth:`_calls_of`.
+        self._callees: dict[str, list[tuple[int, cst.Call]]] | None = None
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -143,11 +151,33 @@ class Resolver:
             self._positions = Positions(self.module)
         return self._positions.span(node)
 
+    def _span_if(self, node: cst.CSTNode) -> Span | None:
+        return self.span(node) if self.spans else None
+
+    def line(self, call: cst.Call) -> int | None:
+        """The first line of ``call``: what ``span(call).line`` gives, without the positions
+        pass when it did not run (CPython's parser of the text gives calls' lines)."""
+        if self._positions is None and self.text is not None:
+            if self._call_lines is None:
+                self._call_lines = call_lines(self.text, self.index.calls) or {}
+            found = self._call_lines.get(id(call))
+            if found is not None:
+                return found
+        span = self.span(call)
+        return span.line if span is not None else None
+
     def location(self, node: cst.CSTNode) -> Location:
         return Location(path=self.path, span=self.span(node))
 
     def code(self, node: cst.CSTNode) -> str:
-        """The source text of ``node`` on one line, shortened for messages."""
+        """The source text of ``node`` on one line, shortened for messages.
+
+        Once the positions pass ran (a file whose values are resolved needs their spans),
+        expressions are cut from its text, not generated again node by node."""
+        if self._positions is not None and isinstance(node, cst.BaseExpression):
+            found = self._positions.expression_code(node)
+            if found is not None:
+                return values.excerpt(found)
         return values.excerpt(self.module.code_for_node(node))
 
     # -- names ------------------------------------------------------------------------------------
@@ -236,8 +266,8 @@ class Resolver:
             return self.value(item.value, item.scope, activation=activation)
         arg = self.export_arg(item.export, item.key, literal=f"entry {item.key!r}")
         if arg is None:
-            return Arg.unknown(f"entry {item.key!r} in {item.home}", self.span(item.value))
-        return Arg(arg.value, arg.known, arg.origin, self.span(item.value))
+            return Arg.unknown(f"entry {item.key!r} in {item.home}", self._span_if(item.value))
+        return Arg(arg.value, arg.known, arg.origin, self._span_if(item.value))
 
     def _unseen_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg:
         """Why an entry cannot be seen; for a dict of another module, that module's reason."""
@@ -582,7 +612,7 @@ class Resolver:
             arg = self._value(expr, self._scope(expr, scope), 0)
         finally:
             self._activation = outer
-        return Arg(arg.value, arg.known, arg.origin, self.span(expr), arg.keyword)
+        return Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
 
     def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
         if depth > MAX_DEPTH:
@@ -722,8 +752,8 @@ class Resolver:
             if not value.known or (value.value is None and not activation_param):
                 continue
             if _bounded_activation(value.value) is False:
-                span = self.span(call)
-                line = f" at line {span.line}" if span is not None else ""
+                found = self.line(call)
+                line = f" at line {found}" if found is not None else ""
                 return Arg(value.value, origin=f"value of parameter `{param.name}` passed{line}")
         return self._unbounded_passed_elsewhere(param, activation_param)
 
@@ -744,7 +774,7 @@ class Resolver:
             position = position - 1 if position else None  # ``self`` is not passed
         else:
             target = function
-        for call in self.index.calls:
+        for call in self._calls_of(target.name.value, isinstance(target, cst.ClassDef)):
             func = call.func
             where = self.scope_of(call)
             if isinstance(func, cst.Name) and func.value == target.name.value:
@@ -759,6 +789,27 @@ class Resolver:
             if expr is not None:
                 found.append((call, expr, where))
         return found
+
+    def _calls_of(self, name: str, super_init: bool) -> list[cst.Call]:
+        """The calls of this module, in source order, whose callee is the name ``name``, and
+        with ``super_init`` the ``super().__init__(...)`` calls too (indexed on first use:
+        every parameter resolved asks, and a module has thousands of calls)."""
+        if self._callees is None:
+            self._callees = {}
+            for order, call in enumerate(self.index.calls):
+                func = call.func
+                if isinstance(func, cst.Name):
+                    self._callees.setdefault(func.value, []).append((order, call))
+                elif (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value == "__init__"
+                    and isinstance(func.value, cst.Call)
+                ):
+                    self._callees.setdefault("", []).append((order, call))
+        found = self._callees.get(name, [])
+        if super_init:
+            found = sorted([*found, *self._callees.get("", [])], key=lambda pair: pair[0])
+        return [call for _, call in found]
 
     def _super_init(self, call: cst.Call, cls: cst.ClassDef) -> bool:
         """``super().__init__(...)`` in a method of a direct subclass of ``cls``."""

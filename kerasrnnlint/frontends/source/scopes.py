@@ -242,6 +242,25 @@ def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+_LEAF, _NODE, _SEQUENCE = 0, 1, 2
+# The kind of a field's value by its exact type: a node, a list/tuple of them, or neither.
+_FIELD_KINDS: dict[type, int] = {}
+# Nodes with nothing to walk into and nothing to record but their scope (names, numbers,
+# strings): recorded where they are met, never pushed.
+_LEAVES = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
+
+
+def _field_kind(value: object) -> int:
+    if isinstance(value, cst.CSTNode):
+        kind = _NODE
+    elif isinstance(value, (list, tuple)):
+        kind = _SEQUENCE
+    else:
+        kind = _LEAF
+    _FIELD_KINDS[type(value)] = kind
+    return kind
+
+
 class _Builder:
     """An iterative walk (no libcst visitor: those rebuild every node and cost as much as the
     parse) that records scopes, bindings, each node's scope and every call, in source order."""
@@ -260,24 +279,43 @@ class _Builder:
             self.mutations.setdefault(name, []).append(scope)
 
     def walk(self, module: cst.Module) -> None:
+        # ``isinstance`` against libcst's classes goes through ``ABCMeta`` (slow when it fails,
+        # as it does for most fields): a field's kind is looked up by its exact type instead.
         stack: list[tuple[cst.CSTNode, Scope]] = [(module, self.root)]
         scope_of = self.scope_of
+        handlers = _HANDLERS
+        kinds = _FIELD_KINDS
+        leaves = _LEAVES
         while stack:
             node, scope = stack.pop()
             scope_of[id(node)] = scope
             kind = type(node)
-            handler = _HANDLERS.get(kind)
+            handler = handlers.get(kind)
             inner = handler(self, node, scope) if handler is not None else None
             children: list[tuple[cst.CSTNode, Scope]] = []
             for name in _child_fields(kind):
                 value = getattr(node, name)
+                field_kind = kinds.get(type(value))
+                if field_kind is None:
+                    field_kind = _field_kind(value)
+                if field_kind == _LEAF:
+                    continue
                 child_scope = scope if inner is None or name not in inner[0] else inner[1]
-                if isinstance(value, cst.CSTNode):
-                    children.append((value, child_scope))
-                elif isinstance(value, (list, tuple)):
-                    children.extend(
-                        (item, child_scope) for item in value if isinstance(item, cst.CSTNode)
-                    )
+                if field_kind == _NODE:
+                    if type(value) in leaves:
+                        scope_of[id(value)] = child_scope
+                    else:
+                        children.append((value, child_scope))
+                else:
+                    for item in value:
+                        item_kind = kinds.get(type(item))
+                        if item_kind is None:
+                            item_kind = _field_kind(item)
+                        if item_kind == _NODE:
+                            if type(item) in leaves:
+                                scope_of[id(item)] = child_scope
+                            else:
+                                children.append((item, child_scope))
             stack.extend(reversed(children))
 
     # -- scopes: a handler returns (fields evaluated in a new scope, that scope) ------------------

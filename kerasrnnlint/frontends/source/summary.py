@@ -153,7 +153,9 @@ def summarize_text(text: str, path: str) -> ModuleSummary:
         return ModuleSummary(error=exc.describe())
     try:
         with deep_recursion():
-            return summarize(Resolver(index_module(module), path))
+            resolver = Resolver(index_module(module), path, text=text)
+            resolver.spans = False  # a summary keeps values and lines, never spans
+            return summarize(resolver)
     except RecursionError:
         return ModuleSummary(error="cannot analyze: nested too deeply")
 
@@ -350,8 +352,7 @@ def _call_site(resolver: Resolver, call: cst.Call, callee: str) -> CallSite:
             keywords.append((arg.keyword.value, export))
         elif not is_open:
             positional.append(export)
-    span = resolver.span(call)
-    line = span.line if span else 0
+    line = resolver.line(call) or 0
     return CallSite(callee, line, tuple(positional), tuple(keywords), is_open)
 
 
