@@ -40,6 +40,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".mypy_cache",
     ".ruff_cache",
     ".pytest_cache",
+    ".kerasrnnlint_cache",  # our own summary and result cache
 )
 
 TABLE = "kerasrnnlint"
