@@ -27,7 +27,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import types
 import typing
 from pathlib import Path
@@ -233,12 +232,10 @@ class ResultCache:
 
     def get(self, entry: str) -> tuple[FileResult, dict[str, Any]] | None:
         """The stored result and its dependencies (as :meth:`put` got them), or None."""
-        try:
-            with open(self._path(entry), encoding="utf-8") as handle:
-                text = handle.read(MAX_ENTRY_BYTES + 1)
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None
-        if len(text) > MAX_ENTRY_BYTES:
+        from kerasrnnlint.frontends.source.cache import read_entry
+
+        text = read_entry(self._path(entry), MAX_ENTRY_BYTES)
+        if text is None:
             return None
         try:
             data = json.loads(text)
@@ -258,15 +255,7 @@ class ResultCache:
             return
         if len(text) > MAX_ENTRY_BYTES or not self._store._prepare():
             return
-        try:
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temp, self._path(entry))
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        from kerasrnnlint.frontends.source.cache import write_entry
+
+        write_entry(self.directory, self._path(entry), text)
         self._store._prune()

@@ -241,3 +241,22 @@ def test_two_concurrent_runs_agree(tmp_path: Path) -> None:
     warm, stats = lint(root)
     assert warm == expected
     assert stats[2:] == (72, 0)
+
+
+def test_fifos_in_the_cache_are_misses_not_hangs(tmp_path: Path) -> None:
+    """A FIFO where an entry or the word index should be (planted, or left by a broken tool) is
+    refused without blocking, like any input, and the run lints as if the cache were empty."""
+    import os
+
+    root = make_project(tmp_path / "p")
+    cold, _ = lint(root, "--no-cache")
+    lint(root)
+    planted = [*entries(root), *sorted((root / cache.DIRECTORY / "summaries").glob("*.json"))]
+    index = root / cache.DIRECTORY / "index.json"
+    for path in [*planted, *([index] if index.exists() else [])]:
+        path.unlink()
+        os.mkfifo(path)
+    assert planted
+    report, (_, _, from_cache, linted) = lint(root)  # run_cli's timeout would catch a hang
+    assert codes(report) == codes(cold)
+    assert from_cache == 0 and linted > 0

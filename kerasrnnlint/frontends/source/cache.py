@@ -23,12 +23,45 @@ from kerasrnnlint.frontends.source.summary import ModuleSummary
 DIRECTORY = ".kerasrnnlint_cache"
 MAX_ENTRIES = 20_000
 MAX_ENTRY_BYTES = 4_000_000
+MAX_INDEX_BYTES = 256_000_000  # the word index of a project of many files
 
 
 def _version() -> str:
     from kerasrnnlint import __version__
 
     return __version__
+
+
+def read_entry(path: Path, limit: int = MAX_ENTRY_BYTES) -> str | None:
+    """The text of a cache file, or None: missing, not a regular file (a FIFO is refused without
+    blocking, as every input is: :func:`kerasrnnlint.files.read_bytes`), over ``limit`` bytes or
+    not UTF-8."""
+    from kerasrnnlint.files import Unreadable, read_bytes
+
+    data = read_bytes(str(path), limit)
+    if isinstance(data, Unreadable):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def write_entry(directory: Path, target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file in ``directory`` renamed into place
+    (a concurrent reader sees the old entry or the new one, never half of one); failures are
+    silent: a cache that cannot be written is only slower."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def key(module: str, data: bytes) -> str:
@@ -52,12 +85,8 @@ class SummaryCache:
         return self.directory / f"{entry}.json"
 
     def get(self, entry: str) -> ModuleSummary | None:
-        try:
-            with open(self._path(entry), encoding="utf-8") as handle:
-                text = handle.read(MAX_ENTRY_BYTES + 1)
-        except (OSError, UnicodeDecodeError):
-            return None
-        if len(text) > MAX_ENTRY_BYTES:
+        text = read_entry(self._path(entry))
+        if text is None:
             return None
         try:
             data = json.loads(text)
@@ -71,17 +100,7 @@ class SummaryCache:
         text = json.dumps({"key": entry, "summary": summary.dumps(value)})
         if len(text) > MAX_ENTRY_BYTES or not self._prepare():
             return
-        try:
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temp, self._path(entry))
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        write_entry(self.directory, self._path(entry), text)
         self._prune()
 
     def _index_path(self) -> Path:
@@ -90,9 +109,11 @@ class SummaryCache:
     def load_index(self) -> dict[str, tuple[int, int, str]]:
         """The project's file index (path → size, modification time, called names) of the last
         run; empty when absent, corrupt or written by another version."""
+        text = read_entry(self._index_path(), MAX_INDEX_BYTES)
+        if text is None:
+            return {}
         try:
-            with open(self._index_path(), encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(text)
             if data.get("key") != key("index", b""):
                 return {}
             return {str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data["files"].items()}
@@ -103,17 +124,7 @@ class SummaryCache:
         if not self._prepare():
             return
         text = json.dumps({"key": key("index", b""), "files": files})
-        try:
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.base)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temp, self._index_path())
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        write_entry(self.base, self._index_path(), text)
 
     def _prepare(self) -> bool:
         if self._ready:
