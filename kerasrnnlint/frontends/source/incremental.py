@@ -1,0 +1,524 @@
+"""Parse an edited text again without parsing all of it: top-level statements cached by their text.
+
+An editor sends the whole buffer after each keystroke, and a keystroke changes one top-level
+statement. :class:`IncrementalParser` splits the text into *chunks*, one per top-level statement,
+without parsing (:func:`split`: a chunk starts at a line that begins a statement at column 0,
+outside brackets, strings and ``\\`` continuations; ``else``/``elif``/``except``/``finally``
+clauses and the definition under a decorator stay with their statement; comments and blank lines
+after a statement stay in its chunk). Each chunk is parsed alone with libcst, once per distinct
+text (a bounded cache), followed by a ``pass`` *sentinel*: libcst gives the comments and blank
+lines that follow a statement to its indented block's footer or to the next statement's
+``leading_lines`` by their indentation against that next statement, and the sentinel stands in
+for it. The chunks' statements are assembled into a ``cst.Module`` equal
+(``deep_equals``) to ``libcst.parse_module(text)``, with the same header, footer, default indent
+and newline. Unchanged statements keep their node objects from one parse to the next.
+
+Nodes depend on two module-wide values (an ``IndentedBlock``'s ``indent`` and a ``Newline``'s
+``value`` are None where they equal the module's default): a chunk whose first indentation or
+first newline differs from the whole text's is parsed after a prefix that sets them
+(``if 1:\\n<indent>pass\\n``).
+
+Whatever is uncertain falls back to :func:`kerasrnnlint.frontends.source.parse` of the whole text,
+so the result (the module, or the :class:`InputError` and its message) is always the one a full
+parse gives: a chunk that does not parse alone (a syntax error anywhere: the full parse words the
+error), a form feed or NUL, a ``\\`` continuation followed by a line at column 0, anything but the
+expected statements around the sentinel, a module-level attribute other than the whole text's.
+The nesting guard of the full parse (CPython's parser asked first for long or deep texts) is kept
+per chunk: CPython's verdict on each new chunk is cached with it, and a chunk CPython refuses
+sends the whole text to the full parse.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from kerasrnnlint.frontends import pyparse_errors
+from kerasrnnlint.frontends.base import InputError
+from kerasrnnlint.frontends.source import (
+    MAX_NESTING,
+    _nesting,
+    _python_parse,
+    _suspicious,
+    deep_recursion,
+    parse,
+)
+
+__all__ = ["Chunk", "IncrementalParser", "split"]
+
+DEFAULT_INDENT = "    "  # libcst's when a text has no indented block
+DEFAULT_NEWLINE = "\n"
+MIN_CACHE = 256  # chunks kept at least (else twice the chunks of the last text parsed)
+
+Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+# In code: a string's opening quote, a comment, a bracket, a backslash before a newline, or a
+# newline followed by a line that starts with code (at column 0) or with indentation and code.
+_CODE = re.compile(
+    r"""(?P<quote>'''|\"\"\"|'|")"""
+    r"|(?P<comment>\#[^\r\n]*)"
+    r"|(?P<open>[(\[{])"
+    r"|(?P<close>[)\]}])"
+    r"|(?P<backslash>\\(?:\r\n?|\n))"
+    r"|(?:\r\n?|\n)(?=(?P<indent>[ \t]+)?(?P<code>[^ \t\r\n\#]))"
+)
+# The rest of a string after its opening quote, up to and with its closing quote (or the end of
+# the line for an unterminated one-line string: the parse of that chunk will say so).
+_STRING_END = {
+    "'": re.compile(r"(?:[^'\\\r\n]|\\(?:\r\n|[\s\S]))*(?:'|(?=[\r\n])|$)"),
+    '"': re.compile(r'(?:[^"\\\r\n]|\\(?:\r\n|[\s\S]))*(?:"|(?=[\r\n])|$)'),
+    "'''": re.compile(r"(?:[^'\\]|\\[\s\S]|'(?!''))*(?:'''|$)"),
+    '"""': re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"""|$)'),
+}
+# A line that goes on the statement before it, not a statement of its own.
+_CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+# A chunk whose body is split further, into its statements: a definition.
+_DEFINITION = re.compile(r"@|(?:async[ \t]+)?def\b|class\b")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One top-level statement's text (with the comments and blank lines after it)."""
+
+    text: str
+    indent: str | None  # the first indentation of a line of code in it (libcst's first INDENT)
+    # For a definition (``def``, ``class``) with two statements or more in its indented block:
+    # where each statement of the block starts in ``text``.
+    members: tuple[int, ...] = ()
+
+
+class Uncertain(Exception):
+    """The chunks cannot be trusted to give the full parse's module: parse it whole."""
+
+
+def split(text: str) -> tuple[list[Chunk], str | None] | None:
+    """The text's chunks, and its first indentation of a line of code (the module's default
+    indent); None when the text cannot be split with certainty (see the module docstring)."""
+    if "\f" in text or "\0" in text:
+        return None
+    starts = [0]
+    indents: list[str | None] = [None]
+    members: list[list[int]] = [[]]
+    splittable = [_DEFINITION.match(text) is not None]
+    first_indent: str | None = None
+    depth = 0
+    decorated = text.startswith("@")  # the line before was a decorator: a definition follows
+    member_decorated = False
+    pos = 0
+    search = _CODE.search
+    while True:
+        match = search(text, pos)
+        if match is None:
+            break
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "quote":
+            end = _STRING_END[match["quote"]].match(text, pos)
+            if end is None:  # pragma: no cover - the patterns match the empty string
+                return None
+            pos = end.end()
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        elif kind == "backslash":
+            if depth == 0 and pos < len(text) and text[pos] not in " \t\r\n":
+                return None  # a line continued at column 0: is it a statement of its own?
+        elif kind == "comment":
+            pass
+        elif depth == 0:  # a newline before a line of code, outside brackets
+            indent = match["indent"]
+            if indent is not None:
+                if indents[-1] is None:
+                    indents[-1] = indent
+                    if first_indent is None:
+                        first_indent = indent
+                elif not (splittable[-1] and indent == indents[-1]):
+                    continue
+                if splittable[-1]:  # a statement of the definition's block?
+                    at = pos + len(indent)
+                    if _CLAUSE.match(text, at):
+                        continue
+                    was_decorated, member_decorated = member_decorated, text.startswith("@", at)
+                    if not was_decorated:
+                        members[-1].append(pos - starts[-1])
+                continue
+            if _CLAUSE.match(text, pos):
+                continue
+            if decorated:
+                decorated = text.startswith("@", pos)
+                continue
+            decorated = text.startswith("@", pos)
+            starts.append(pos)
+            indents.append(None)
+            members.append([])
+            splittable.append(_DEFINITION.match(text, pos) is not None)
+            member_decorated = False
+    starts.append(len(text))
+    chunks = [
+        Chunk(text[start:end], indent, tuple(inner) if len(inner) > 1 else ())
+        for start, end, indent, inner in zip(starts, starts[1:], indents, members, strict=False)
+    ]
+    return chunks, first_indent
+
+
+@dataclass
+class _Parsed:
+    """One chunk's parse: its statements and what follows them."""
+
+    statements: tuple[Statement, ...]
+    # The blank lines and comments libcst gives to the next statement (the sentinel's), or for
+    # the last chunk the module's footer.
+    following: Sequence[cst.EmptyLine]
+    header: Sequence[cst.EmptyLine]  # the first chunk's: the module's
+    has_trailing_newline: bool
+    # The first statement with the previous chunk's ``following`` as its leading lines, and the
+    # ``following`` object it was made with.
+    led: tuple[Sequence[cst.EmptyLine], Statement] | None = None
+
+
+@dataclass
+class _Member:
+    """One statement of a definition's block, parsed after the definition's head."""
+
+    definition: cst.FunctionDef | cst.ClassDef  # as parsed with this statement alone
+    statements: tuple[Statement, ...]
+    # The lines libcst gives to the block's next statement (the block sentinel's); for the
+    # last, the chunk's ``following`` (the top-level sentinel's or the module's footer).
+    following: Sequence[cst.EmptyLine]
+    footer: Sequence[cst.EmptyLine]  # the block's footer (the last statement's parse)
+    header: Sequence[cst.EmptyLine]
+    has_trailing_newline: bool
+    led: tuple[Sequence[cst.EmptyLine], Statement] | None = None
+
+
+_Key = tuple[str, str, int, bool, bool, str]
+
+
+class IncrementalParser:
+    """:func:`~kerasrnnlint.frontends.source.parse`, re-parsing only the statements whose text
+    changed since the texts parsed before (one parser per edited document): top-level
+    statements, and the statements of a top-level ``def`` or ``class`` block. Thread-safe."""
+
+    def __init__(self) -> None:
+        # By (head, text, occurrence, last in the block, last in the module, prefix): a chunk's
+        # parse (head "") or a definition's statement's.
+        self._cache: OrderedDict[_Key, _Parsed | _Member] = OrderedDict()
+        # CPython's verdict on a chunk for the nesting guard: its depth, None when refused.
+        self._depths: OrderedDict[tuple[str, str], int | None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.reparsed = 0  # chunks and block statements parsed by the last call
+        self.fell_back = False  # whether the last call parsed the whole text
+
+    def __call__(self, text: str) -> cst.Module:
+        with self._lock:
+            self.reparsed = 0
+            self.fell_back = False
+            try:
+                return self._parse(text)
+            except Uncertain:
+                self.fell_back = True
+                return parse(text)
+
+    def _parse(self, text: str) -> cst.Module:
+        found = split(text)
+        if found is None:
+            raise Uncertain
+        chunks, first_indent = found
+        limit = max(MIN_CACHE, 2 * sum(1 + len(c.members) for c in chunks))
+        if _suspicious(text):  # as the full parse: CPython first, for nesting libcst may crash on
+            refused = self._too_deep(chunks, limit)
+            if refused is not None:
+                raise InputError(refused)
+        newline = _first_newline(text)
+        indent = first_indent if first_indent is not None else DEFAULT_INDENT
+        seen: dict[tuple[str, str], int] = {}
+        parsed: list[_Parsed] = []
+        last = len(chunks) - 1
+        for i, chunk in enumerate(chunks):
+            prefix = ""
+            if i > 0 and (
+                chunk.indent not in (None, indent) or _first_newline(chunk.text) != newline
+            ):
+                prefix = f"if 1:{newline}{indent}pass{newline}"
+            key = self._key(seen, "", chunk.text, False, i == last, prefix)
+            entry = self._cache.get(key)
+            if entry is None:
+                if chunk.members:
+                    entry = self._definition(
+                        chunk, prefix, i == 0, i == last, newline, indent, seen
+                    )
+                else:
+                    entry = _parse_chunk(chunk, prefix, i == 0, i == last, newline, indent)
+                    self.reparsed += 1
+                self._cache[key] = entry
+            else:
+                self._cache.move_to_end(key)
+            assert isinstance(entry, _Parsed)
+            parsed.append(entry)
+        while len(self._cache) > limit:
+            self._cache.popitem(last=False)
+        module = _assemble(parsed, indent, newline)
+        return pyparse_errors.refuse_python2(module, text)
+
+    @staticmethod
+    def _key(
+        seen: dict[tuple[str, str], int],
+        head: str,
+        text: str,
+        last_member: bool,
+        last: bool,
+        prefix: str,
+    ) -> _Key:
+        """The cache key of a text met ``seen`` times before in this parse (each gets nodes of
+        its own: the analysis tells nodes apart by identity)."""
+        occurrence = seen.get((head, text), 0)
+        seen[head, text] = occurrence + 1
+        return (head, text, occurrence, last_member, last, prefix)
+
+    def _definition(
+        self,
+        chunk: Chunk,
+        prefix: str,
+        first: bool,
+        last: bool,
+        newline: str,
+        indent: str,
+        seen: dict[tuple[str, str], int],
+    ) -> _Parsed:
+        """A definition's chunk from its block's statements, each parsed after the head (the
+        decorators, the ``def``/``class`` line and the lines before the first statement)."""
+        pieces = _pieces(chunk)
+        block_indent = chunk.indent or indent
+        members: list[_Member] = []
+        for k, (head, body) in enumerate(pieces):
+            last_member = k == len(pieces) - 1
+            key = self._key(seen, head, body, last_member, last, prefix)
+            member = self._cache.get(key)
+            if member is None:
+                source = prefix + head + body
+                if not last_member:
+                    source += f"{block_indent}pass{newline}"
+                member = _parse_member(chunk, source, prefix, first, last, last_member, newline)
+                self._cache[key] = member
+                self.reparsed += 1
+            else:
+                self._cache.move_to_end(key)
+            assert isinstance(member, _Member)
+            members.append(member)
+        statements: list[Statement] = list(members[0].statements)
+        for before, member in itertools.pairwise(members):
+            statements.append(_led(member, before.following))
+            statements.extend(member.statements[1:])
+        definition = members[0].definition
+        block = definition.body.with_changes(body=statements, footer=members[-1].footer)
+        return _Parsed(
+            statements=(definition.with_changes(body=block),),
+            following=members[-1].following,
+            header=members[0].header,
+            has_trailing_newline=members[-1].has_trailing_newline,
+        )
+
+    def _too_deep(self, chunks: Sequence[Chunk], limit: int) -> str | None:
+        """What the full parse's nesting guard says of the whole text, from CPython's verdict on
+        each chunk, or on each statement of a definition's block after its head (the deepest is
+        the text's depth); Uncertain when CPython refuses one."""
+        deepest = 0
+        for chunk in chunks:
+            for piece in _pieces(chunk):
+                if piece in self._depths:
+                    depth = self._depths[piece]
+                    self._depths.move_to_end(piece)
+                else:
+                    try:
+                        depth = _nesting(_python_parse("".join(piece)))
+                    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+                        depth = None
+                    self._depths[piece] = depth
+                if depth is None:
+                    raise Uncertain
+                deepest = max(deepest, depth)
+        while len(self._depths) > limit:
+            self._depths.popitem(last=False)
+        if deepest > MAX_NESTING:
+            return f"cannot parse: nested too deeply ({deepest} levels, the limit is {MAX_NESTING})"
+        return None
+
+
+def _pieces(chunk: Chunk) -> list[tuple[str, str]]:
+    """A chunk as (head, statement) pairs: each statement of a definition's block after the
+    definition's head, or ("", the chunk) for any other chunk."""
+    if not chunk.members:
+        return [("", chunk.text)]
+    text = chunk.text
+    offsets = (*chunk.members, len(text))
+    head = text[: offsets[0]]
+    return [(head, text[start:end]) for start, end in itertools.pairwise(offsets)]
+
+
+def _first_newline(text: str) -> str:
+    """libcst's default newline for a text: its first."""
+    match = _NEWLINE.search(text)
+    return match[0] if match else DEFAULT_NEWLINE
+
+
+def _has_block(node: cst.CSTNode) -> bool:
+    """Whether a statement (or clause) holds an indented block: its text has an INDENT token."""
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        return True
+    for name in ("orelse", "finalbody"):
+        clause = getattr(node, name, None)
+        if isinstance(clause, cst.CSTNode) and _has_block(clause):
+            return True
+    return any(_has_block(c) for c in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())))
+
+
+def _module(chunk: Chunk, source: str, prefix: str, first: bool, newline: str) -> cst.Module:
+    """libcst's module of a chunk's source, if its module-wide values are the whole text's."""
+    try:
+        with deep_recursion():
+            module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, ValueError, TypeError, MemoryError):
+        raise Uncertain from None
+    if prefix:
+        if module.header or not module.body or not isinstance(module.body[0], cst.If):
+            raise Uncertain
+        indent = prefix[len(f"if 1:{newline}") : -len(f"pass{newline}")]
+        if module.default_indent != indent or module.default_newline != newline:
+            raise Uncertain
+        return module.with_changes(body=module.body[1:])
+    # libcst's first INDENT is the one the split saw (the module's default indent comes from
+    # the first chunk that has one), and its newline the chunk's first.
+    if chunk.indent is None:
+        if any(_has_block(s) for s in module.body) or module.default_indent != DEFAULT_INDENT:
+            raise Uncertain
+    elif module.default_indent != chunk.indent:
+        raise Uncertain
+    if module.default_newline != _first_newline(source) or (module.header and not first):
+        raise Uncertain
+    return module
+
+
+def _sentinel_lines(statement: cst.CSTNode | None) -> Sequence[cst.EmptyLine]:
+    """The leading lines of a ``pass`` sentinel (Uncertain when ``statement`` is not one)."""
+    if (
+        not isinstance(statement, cst.SimpleStatementLine)
+        or len(statement.body) != 1
+        or not isinstance(statement.body[0], cst.Pass)
+    ):
+        raise Uncertain
+    return statement.leading_lines
+
+
+def _parse_chunk(
+    chunk: Chunk, prefix: str, first: bool, last: bool, newline: str, indent: str
+) -> _Parsed:
+    """Parse one chunk (after the prefix, before the sentinel) and check what libcst made of it."""
+    source = prefix + chunk.text + ("" if last else f"pass{newline}")
+    module = _module(chunk, source, prefix, first, newline)
+    body = list(module.body)
+    following: Sequence[cst.EmptyLine]
+    if last:
+        following = module.footer
+    else:
+        following = _sentinel_lines(body.pop() if body else None)
+        if module.footer:
+            raise Uncertain
+    if (body and body[0].leading_lines) or (not first and not body):
+        raise Uncertain
+    return _Parsed(
+        statements=tuple(body),
+        following=following,
+        header=module.header,
+        has_trailing_newline=module.has_trailing_newline,
+    )
+
+
+def _parse_member(
+    chunk: Chunk, source: str, prefix: str, first: bool, last: bool, last_member: bool, newline: str
+) -> _Member:
+    """Parse a definition's head and one statement of its block (and the block sentinel after it
+    unless it is the last), and check what libcst made of it."""
+    if not last:
+        source += f"pass{newline}"
+    module = _module(chunk, source, prefix, first, newline)
+    body = list(module.body)
+    if last:
+        following = module.footer
+    else:
+        following = _sentinel_lines(body.pop() if body else None)
+        if module.footer:
+            raise Uncertain
+    if len(body) != 1 or body[0].leading_lines:
+        raise Uncertain
+    definition = body[0]
+    if not isinstance(definition, (cst.FunctionDef, cst.ClassDef)) or not isinstance(
+        definition.body, cst.IndentedBlock
+    ):
+        raise Uncertain
+    block = definition.body
+    statements: list[Statement] = []
+    for statement in block.body:
+        if not isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            raise Uncertain
+        statements.append(statement)
+    if not last_member:
+        following = _sentinel_lines(statements.pop() if statements else None)
+        if block.footer:
+            raise Uncertain
+    if not statements:
+        raise Uncertain
+    return _Member(
+        definition=definition,
+        statements=tuple(statements),
+        following=following,
+        footer=block.footer,
+        header=module.header,
+        has_trailing_newline=module.has_trailing_newline,
+    )
+
+
+def _led(member: _Member, lines: Sequence[cst.EmptyLine]) -> Statement:
+    """A block statement's first statement with the lines the one before gave it (after the head
+    alone it got the head's last lines, if any)."""
+    first = member.statements[0]
+    if not lines and not first.leading_lines:
+        return first
+    if member.led is None or member.led[0] is not lines:
+        member.led = (lines, first.with_changes(leading_lines=lines))
+    return member.led[1]
+
+
+def _assemble(parsed: Sequence[_Parsed], indent: str, newline: str) -> cst.Module:
+    """The module of the chunks' statements, each led by the lines the chunk before gave it."""
+    body: list[Statement] = []
+    following: Sequence[cst.EmptyLine] = ()
+    for i, entry in enumerate(parsed):
+        statements = entry.statements
+        if i > 0 and following and statements:
+            led = entry.led
+            if led is None or led[0] is not following:
+                led = (following, statements[0].with_changes(leading_lines=following))
+                entry.led = led
+            body.append(led[1])
+            body.extend(statements[1:])
+        else:
+            body.extend(statements)
+        following = entry.following
+    return cst.Module(
+        body=body,
+        header=parsed[0].header,
+        footer=following,
+        encoding="utf-8",
+        default_indent=indent,
+        default_newline=newline,
+        has_trailing_newline=parsed[-1].has_trailing_newline,
+    )
