@@ -30,7 +30,7 @@ from kerasrnnlint import engine
 from kerasrnnlint.config import Settings
 from kerasrnnlint.frontends import source
 from kerasrnnlint.frontends.base import InputError
-from kerasrnnlint.frontends.source.incremental import IncrementalParser, split
+from kerasrnnlint.frontends.source.incremental import WHOLE_WHEN_NEW, IncrementalParser, split
 from kerasrnnlint.integrations.lsp import convert
 from kerasrnnlint.integrations.lsp.documents import ConfigCache, Part, Target
 from kerasrnnlint.integrations.lsp.server import compute
@@ -82,12 +82,23 @@ def all_nodes(module: cst.Module) -> list[cst.CSTNode]:
     return found
 
 
+# Parsers that parse every chunk alone (never the whole text at once), and the server's (the whole
+# text when most of it is new, seeding the cache with its statements).
+CHUNKS, SEEDED = 1.0, WHOLE_WHEN_NEW
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
 def test_every_fixture_parses_to_the_full_parse(path: Path) -> None:
-    parser = IncrementalParser()
     text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    parser = IncrementalParser(whole_when_new=CHUNKS)
     assert_same_parse(parser, text)
-    assert not parser.fell_back
+    assert not parser.fell_back and not parser.whole
+    seeded = IncrementalParser()
+    assert_same_parse(seeded, text)
+    edited = text + "\n\nx = 1\n"
+    assert_same_parse(seeded, edited)
+    assert_same_parse(parser, edited)
+    assert not seeded.whole and not parser.whole
 
 
 EDGES = {
@@ -127,16 +138,20 @@ EDGES = {
 }
 
 
+@pytest.mark.parametrize("whole_when_new", [CHUNKS, SEEDED], ids=["chunks", "seeded"])
 @pytest.mark.parametrize("name", EDGES)
-def test_texts_at_the_splittings_edges_parse_to_the_full_parse(name: str) -> None:
-    parser = IncrementalParser()
+def test_texts_at_the_splittings_edges_parse_to_the_full_parse(
+    name: str, whole_when_new: float
+) -> None:
+    parser = IncrementalParser(whole_when_new)
     assert_same_parse(parser, EDGES[name])
     assert_same_parse(parser, EDGES[name])  # again, from the cache
+    assert_same_parse(parser, EDGES[name].replace("1", "2"))
 
 
 def test_what_cannot_be_split_with_certainty_is_parsed_whole() -> None:
     for name in ("backslash at column 0", "form feed", "syntax error"):
-        parser = IncrementalParser()
+        parser = IncrementalParser(whole_when_new=CHUNKS)
         incremental(parser, EDGES[name])
         assert parser.fell_back, name
     assert split(EDGES["form feed"]) is None
@@ -147,7 +162,7 @@ def test_an_edit_reparses_only_the_statement_it_touched() -> None:
     text += "\n\ndef after():\n    a = 1\n    b = 2\n    return a + b\n"
     parser = IncrementalParser()
     before = parser(text)
-    assert not parser.fell_back and parser.reparsed > 3
+    assert parser.whole and not parser.fell_back  # new: parsed whole, its statements cached
     edited = text.replace("    b = 2\n", "    b = 2  # edited\n")
     after = assert_same_parse(parser, edited)
     assert isinstance(after, cst.Module)
@@ -284,10 +299,11 @@ EDITED = [
 ]
 
 
+@pytest.mark.parametrize("whole_when_new", [CHUNKS, SEEDED], ids=["chunks", "seeded"])
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("path", EDITED, ids=lambda p: p.stem)
-def test_random_edits_parse_to_the_full_parse(path: Path, seed: int) -> None:
-    parser = IncrementalParser()
+def test_random_edits_parse_to_the_full_parse(path: Path, seed: int, whole_when_new: float) -> None:
+    parser = IncrementalParser(whole_when_new)
     reused = 0
     for text in random_texts(path, seed, 60):
         assert_same_parse(parser, text)
@@ -336,11 +352,15 @@ def test_the_real_corpus_parses_to_the_full_parse_also_after_edits() -> None:
     assert files
     for n, path in enumerate(files):
         text = path.read_text(encoding="utf-8", errors="replace").removeprefix("\ufeff")
-        parser = IncrementalParser()
+        rng = random.Random(n)
+        edited = random_edit(rng, text, [])
+        parser = IncrementalParser(whole_when_new=CHUNKS)
         assert_same_parse(parser, text)
         assert not parser.fell_back, path
-        rng = random.Random(n)
-        assert_same_parse(parser, random_edit(rng, text, []))
+        assert_same_parse(parser, edited)
+        seeded = IncrementalParser()
+        assert_same_parse(seeded, text)
+        assert_same_parse(seeded, edited)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ _STRING_END = {
 }
 # A line that goes on the statement before it, not a statement of its own.
 _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+# A text that starts with a statement (else its first chunk is the module's header).
+_STARTS_WITH_CODE = re.compile(r"[^ \t\r\n#]")
 # A chunk whose body is split further, into its statements: a definition.
 _DEFINITION = re.compile(r"@|(?:async[ \t]+)?def\b|class\b")
 
@@ -199,7 +201,23 @@ class _Member:
     led: tuple[Sequence[cst.EmptyLine], Statement] | None = None
 
 
-_Key = tuple[str, str, int, bool, bool, str]
+# (head, text, occurrence of the chunk, occurrence in the block, last in the block, last in the
+# module, prefix): a chunk's parse (head "") or a definition's block statement's. A text met again
+# gets nodes of its own (the analysis tells nodes apart by identity).
+_Key = tuple[str, str, int, int, bool, bool, str]
+# Parse the whole text when more than this share of its chunks is new (on open, after a paste):
+# one full parse costs less than parsing most statements one by one, and it seeds the cache.
+WHOLE_WHEN_NEW = 0.5
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One chunk of a text to parse: its cache key, and its block statements' (head, text, key)."""
+
+    chunk: Chunk
+    prefix: str
+    key: _Key
+    members: tuple[tuple[str, str, _Key], ...]
 
 
 class IncrementalParser:
@@ -207,20 +225,20 @@ class IncrementalParser:
     changed since the texts parsed before (one parser per edited document): top-level
     statements, and the statements of a top-level ``def`` or ``class`` block. Thread-safe."""
 
-    def __init__(self) -> None:
-        # By (head, text, occurrence, last in the block, last in the module, prefix): a chunk's
-        # parse (head "") or a definition's statement's.
+    def __init__(self, whole_when_new: float = WHOLE_WHEN_NEW) -> None:
+        self.whole_when_new = whole_when_new
         self._cache: OrderedDict[_Key, _Parsed | _Member] = OrderedDict()
         # CPython's verdict on a chunk for the nesting guard: its depth, None when refused.
         self._depths: OrderedDict[tuple[str, str], int | None] = OrderedDict()
         self._lock = threading.Lock()
         self.reparsed = 0  # chunks and block statements parsed by the last call
-        self.fell_back = False  # whether the last call parsed the whole text
+        self.fell_back = False  # whether the last call parsed the whole text (uncertain)
+        self.whole = False  # whether it parsed the whole text because most of it was new
 
     def __call__(self, text: str) -> cst.Module:
         with self._lock:
             self.reparsed = 0
-            self.fell_back = False
+            self.fell_back = self.whole = False
             try:
                 return self._parse(text)
             except Uncertain:
@@ -232,75 +250,110 @@ class IncrementalParser:
         if found is None:
             raise Uncertain
         chunks, first_indent = found
+        newline = _first_newline(text)
+        indent = first_indent if first_indent is not None else DEFAULT_INDENT
+        plan = _plan(chunks, indent, newline)
         limit = max(MIN_CACHE, 2 * sum(1 + len(c.members) for c in chunks))
+        new = sum(p.key not in self._cache for p in plan)
+        if len(plan) > 4 and new > self.whole_when_new * len(plan):
+            module = parse(text)  # the full parse's module, or its error
+            self.whole = True
+            self.reparsed = new
+            self._seed(module, text, plan, indent, newline)
+            self._trim(limit)
+            return module
         if _suspicious(text):  # as the full parse: CPython first, for nesting libcst may crash on
             refused = self._too_deep(chunks, limit)
             if refused is not None:
                 raise InputError(refused)
-        newline = _first_newline(text)
-        indent = first_indent if first_indent is not None else DEFAULT_INDENT
-        seen: dict[tuple[str, str], int] = {}
         parsed: list[_Parsed] = []
-        last = len(chunks) - 1
-        for i, chunk in enumerate(chunks):
-            prefix = ""
-            if i > 0 and (
-                chunk.indent not in (None, indent) or _first_newline(chunk.text) != newline
-            ):
-                prefix = f"if 1:{newline}{indent}pass{newline}"
-            key = self._key(seen, "", chunk.text, False, i == last, prefix)
-            entry = self._cache.get(key)
+        last = len(plan) - 1
+        for i, planned in enumerate(plan):
+            entry = self._cache.get(planned.key)
             if entry is None:
-                if chunk.members:
-                    entry = self._definition(
-                        chunk, prefix, i == 0, i == last, newline, indent, seen
-                    )
+                chunk, prefix = planned.chunk, planned.prefix
+                if planned.members:
+                    entry = self._definition(planned, i == 0, i == last, newline, indent)
                 else:
                     entry = _parse_chunk(chunk, prefix, i == 0, i == last, newline, indent)
                     self.reparsed += 1
-                self._cache[key] = entry
+                self._cache[planned.key] = entry
             else:
-                self._cache.move_to_end(key)
+                self._cache.move_to_end(planned.key)
             assert isinstance(entry, _Parsed)
             parsed.append(entry)
-        while len(self._cache) > limit:
-            self._cache.popitem(last=False)
+        self._trim(limit)
         module = _assemble(parsed, indent, newline)
         return pyparse_errors.refuse_python2(module, text)
 
-    @staticmethod
-    def _key(
-        seen: dict[tuple[str, str], int],
-        head: str,
-        text: str,
-        last_member: bool,
-        last: bool,
-        prefix: str,
-    ) -> _Key:
-        """The cache key of a text met ``seen`` times before in this parse (each gets nodes of
-        its own: the analysis tells nodes apart by identity)."""
-        occurrence = seen.get((head, text), 0)
-        seen[head, text] = occurrence + 1
-        return (head, text, occurrence, last_member, last, prefix)
+    def _trim(self, limit: int) -> None:
+        while len(self._cache) > limit:
+            self._cache.popitem(last=False)
+
+    def _seed(
+        self, module: cst.Module, text: str, plan: Sequence[_Planned], indent: str, newline: str
+    ) -> None:
+        """Cache the statements of the whole text's parse as the chunks' parses would give them
+        (nothing when the two do not line up one to one)."""
+        if module.default_indent != indent or module.default_newline != newline:
+            return
+        body = module.body
+        # The first chunk holds only the module's header unless the text starts with code.
+        planned = list(plan)
+        header_only = len(plan) > 1 and not _STARTS_WITH_CODE.match(text)
+        if header_only:
+            first = planned.pop(0)
+            self._cache[first.key] = _Parsed(
+                statements=(),
+                following=body[0].leading_lines if body else module.footer,
+                header=module.header,
+                has_trailing_newline=module.has_trailing_newline,
+            )
+        if len(planned) != len(body):
+            return
+        for j, (entry, statement) in enumerate(zip(planned, body, strict=True)):
+            following = body[j + 1].leading_lines if j + 1 < len(body) else module.footer
+            header = module.header if j == 0 and not header_only else ()
+            self._cache[entry.key] = _Parsed(
+                statements=(statement,),
+                following=following,
+                header=header,
+                has_trailing_newline=module.has_trailing_newline,
+                led=(statement.leading_lines, statement),
+            )
+            if not entry.members or not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            block = statement.body
+            if not isinstance(block, cst.IndentedBlock) or len(block.body) != len(entry.members):
+                continue
+            inner = [
+                s
+                for s in block.body
+                if isinstance(s, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            ]
+            if len(inner) != len(block.body):
+                continue
+            for k, ((_, _, key), member) in enumerate(zip(entry.members, inner, strict=True)):
+                self._cache[key] = _Member(
+                    definition=statement,
+                    statements=(member,),
+                    following=inner[k + 1].leading_lines if k + 1 < len(inner) else following,
+                    footer=block.footer,
+                    header=header,
+                    has_trailing_newline=module.has_trailing_newline,
+                    led=(member.leading_lines, member),
+                )
 
     def _definition(
-        self,
-        chunk: Chunk,
-        prefix: str,
-        first: bool,
-        last: bool,
-        newline: str,
-        indent: str,
-        seen: dict[tuple[str, str], int],
+        self, planned: _Planned, first: bool, last: bool, newline: str, indent: str
     ) -> _Parsed:
         """A definition's chunk from its block's statements, each parsed after the head (the
         decorators, the ``def``/``class`` line and the lines before the first statement)."""
-        pieces = _pieces(chunk)
+        chunk, prefix = planned.chunk, planned.prefix
         block_indent = chunk.indent or indent
         members: list[_Member] = []
-        for k, (head, body) in enumerate(pieces):
-            last_member = k == len(pieces) - 1
-            key = self._key(seen, head, body, last_member, last, prefix)
+        for k, (head, body, key) in enumerate(planned.members):
+            last_member = k == len(planned.members) - 1
             member = self._cache.get(key)
             if member is None:
                 source = prefix + head + body
@@ -361,6 +414,32 @@ def _pieces(chunk: Chunk) -> list[tuple[str, str]]:
     offsets = (*chunk.members, len(text))
     head = text[: offsets[0]]
     return [(head, text[start:end]) for start, end in itertools.pairwise(offsets)]
+
+
+def _plan(chunks: Sequence[Chunk], indent: str, newline: str) -> list[_Planned]:
+    """Each chunk's cache key and prefix (for a chunk whose first indentation or newline is not
+    the text's), and its block statements' keys."""
+    seen: dict[str, int] = {}
+    last = len(chunks) - 1
+    plan = []
+    for i, chunk in enumerate(chunks):
+        prefix = ""
+        if i > 0 and (chunk.indent not in (None, indent) or _first_newline(chunk.text) != newline):
+            prefix = f"if 1:{newline}{indent}pass{newline}"
+        occurrence = seen.get(chunk.text, 0)
+        seen[chunk.text] = occurrence + 1
+        members = []
+        if chunk.members:
+            inner: dict[str, int] = {}
+            pieces = _pieces(chunk)
+            for k, (head, body) in enumerate(pieces):
+                again = inner.get(body, 0)
+                inner[body] = again + 1
+                key = (head, body, occurrence, again, k == len(pieces) - 1, i == last, prefix)
+                members.append((head, body, key))
+        key = ("", chunk.text, occurrence, 0, False, i == last, prefix)
+        plan.append(_Planned(chunk, prefix, key, tuple(members)))
+    return plan
 
 
 def _first_newline(text: str) -> str:
@@ -503,12 +582,13 @@ def _assemble(parsed: Sequence[_Parsed], indent: str, newline: str) -> cst.Modul
     following: Sequence[cst.EmptyLine] = ()
     for i, entry in enumerate(parsed):
         statements = entry.statements
-        if i > 0 and following and statements:
-            led = entry.led
-            if led is None or led[0] is not following:
-                led = (following, statements[0].with_changes(leading_lines=following))
-                entry.led = led
-            body.append(led[1])
+        if i > 0 and statements:
+            first = statements[0]
+            if following or first.leading_lines:
+                if entry.led is None or entry.led[0] is not following:
+                    entry.led = (following, first.with_changes(leading_lines=following))
+                first = entry.led[1]
+            body.append(first)
             body.extend(statements[1:])
         else:
             body.extend(statements)
