@@ -98,6 +98,7 @@ def cli_seconds(path: Path, repeats: int = 3) -> float:
             [sys.executable, "-m", "kerasrnnlint", "--isolated", "-q", str(path)],
             capture_output=True,
             check=False,
+            cwd=path.parent,
         )
         best = min(best, time.perf_counter() - start)
     return best
@@ -188,8 +189,16 @@ async def lsp_latencies(path: Path, text: str, edits: int) -> tuple[list[float],
             published[params.version] = time.perf_counter()
             counts[params.version] = len(params.diagnostics)
 
+    # In the file's directory: ``-m`` imports a ``kerasrnnlint`` of the working directory first,
+    # which would run a checkout's code instead of the one PYTHONPATH names.
     await client.start_io(
-        sys.executable, "-m", "kerasrnnlint", "server", "--debounce-ms", str(DEBOUNCE_MS)
+        sys.executable,
+        "-m",
+        "kerasrnnlint",
+        "server",
+        "--debounce-ms",
+        str(DEBOUNCE_MS),
+        cwd=path.parent,
     )
     await client.initialize_async(
         types.InitializeParams(

@@ -1,6 +1,6 @@
 """``kerasrnnlint server``: a language server over stdio (pygls).
 
-- Diagnostics on open, change (debounced, 150 ms by default) and save, linted from the editor's
+- Diagnostics on open, change (debounced, 50 ms by default) and save, linted from the editor's
   buffer (never the disk) in worker threads so the server keeps answering while it lints. Pushed
   (``textDocument/publishDiagnostics``), or pulled (LSP 3.17 ``textDocument/diagnostic``) when
   the client's capabilities say it pulls. Severity: high → Error, medium → Warning, low →
@@ -51,7 +51,8 @@ def main(argv: Sequence[str] = ()) -> int:
         "--debounce-ms",
         type=float,
         default=DEBOUNCE_S * 1000,
-        help="wait this long after the last change before linting (default: 150)",
+        help="wait this long after the last change before linting "
+        f"(default: {DEBOUNCE_S * 1000:.0f})",
     )
     args = parser.parse_args(list(argv))
     logging.basicConfig(level=logging.WARNING, format="kerasrnnlint server: %(message)s")
