@@ -242,8 +242,14 @@ class IncrementalParser:
             try:
                 return self._parse(text)
             except Uncertain:
-                self.fell_back = True
-                return parse(text)
+                pass
+            except InputError:
+                raise
+            except Exception:  # a bug here must not cost a lint: the full parse decides
+                self._cache.clear()
+                self._depths.clear()
+            self.fell_back = True
+            return parse(text)
 
     def _parse(self, text: str) -> cst.Module:
         found = split(text)
@@ -309,7 +315,10 @@ class IncrementalParser:
                 header=module.header,
                 has_trailing_newline=module.has_trailing_newline,
             )
-        if len(planned) != len(body):
+        if len(planned) != len(body) or not all(
+            _agrees(entry.chunk.text, statement)
+            for entry, statement in zip(planned, body, strict=True)
+        ):
             return
         for j, (entry, statement) in enumerate(zip(planned, body, strict=True)):
             following = body[j + 1].leading_lines if j + 1 < len(body) else module.footer
@@ -331,7 +340,10 @@ class IncrementalParser:
                 for s in block.body
                 if isinstance(s, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
             ]
-            if len(inner) != len(block.body):
+            if len(inner) != len(block.body) or not all(
+                _agrees(text, member)
+                for (_, text, _), member in zip(entry.members, inner, strict=True)
+            ):
                 continue
             for k, ((_, _, key), member) in enumerate(zip(entry.members, inner, strict=True)):
                 self._cache[key] = _Member(
@@ -440,6 +452,32 @@ def _plan(chunks: Sequence[Chunk], indent: str, newline: str) -> list[_Planned]:
         key = ("", chunk.text, occurrence, 0, False, i == last, prefix)
         plan.append(_Planned(chunk, prefix, key, tuple(members)))
     return plan
+
+
+_FIRST_WORD = re.compile(r"[ \t]*(@|[^\W\d]\w*)")
+_COMPOUND: dict[type[cst.CSTNode], tuple[str, ...]] = {
+    cst.FunctionDef: ("def", "async", "@"),
+    cst.ClassDef: ("class", "@"),
+    cst.If: ("if",),
+    cst.For: ("for", "async"),
+    cst.While: ("while",),
+    cst.Try: ("try",),
+    cst.TryStar: ("try",),
+    cst.With: ("with", "async"),
+    cst.Match: ("match",),
+}
+_KEYWORDS = frozenset(word for words in _COMPOUND.values() for word in words) - {"match"}
+
+
+def _agrees(text: str, statement: cst.CSTNode) -> bool:
+    """Whether a chunk's text starts as its statement of the whole text's parse does (a check
+    that the two line up, before the parse's statements are cached as the chunks')."""
+    match = _FIRST_WORD.match(text)
+    word = match[1] if match else ""
+    expected = _COMPOUND.get(type(statement))
+    if expected is None:
+        return isinstance(statement, cst.SimpleStatementLine) and word not in _KEYWORDS
+    return word in expected
 
 
 def _first_newline(text: str) -> str:
