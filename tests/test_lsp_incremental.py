@@ -38,7 +38,7 @@ from kerasrnnlint.integrations.lsp.server import compute
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
 CORPUS = ROOT / "bench" / "corpus" / "real"
-SEEDS = (1, 2, 3, 5, 8)
+SEEDS = (1, 2, 3)
 
 
 def full(text: str) -> cst.Module | str:
@@ -311,7 +311,7 @@ def test_random_edits_parse_to_the_full_parse(path: Path, seed: int, whole_when_
     assert reused >= 15, "the incremental path was hardly taken: the test would prove nothing"
 
 
-@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("path", EDITED, ids=lambda p: p.stem)
 def test_random_edits_lint_as_a_full_lint(path: Path, seed: int, tmp_path: Path) -> None:
     """The server's compute, with the document's parser, after each edit: the findings (spans,
