@@ -5,6 +5,9 @@
   (``textDocument/publishDiagnostics``), or pulled (LSP 3.17 ``textDocument/diagnostic``) when
   the client's capabilities say it pulls. Severity: high → Error, medium → Warning, low →
   Information, info → Hint; on one line the highest severity first. ``code`` is the rule code.
+  Each open document keeps an incremental parser
+  (:class:`~kerasrnnlint.frontends.source.incremental.IncrementalParser`): an edit re-parses
+  only the statements it touched, and the findings are those of a full lint of the text.
 - Hover on a finding: the message, the risk factors that set its severity, the rule's
   explanation; the most severe finding first.
 - Code actions for the diagnostics in the request's context: the rule's quick fix (preferred; the
