@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import libcst as cst
@@ -201,30 +201,42 @@ def parse(text: str) -> cst.Module:
         raise InputError(f"cannot parse: {exc}") from None
 
 
-def _parse_or_mask(text: str) -> tuple[cst.Module, str, tuple[str, ...]]:
+def _parse_or_mask(
+    text: str, parser: Callable[[str], cst.Module] = parse
+) -> tuple[cst.Module, str, tuple[str, ...]]:
     try:
-        return parse(text), text, ()
+        return parser(text), text, ()
     except InputError:
         masked, lines = ipython.mask(text)
         if not lines:
             raise
-    module = parse(masked)
+    module = parser(masked)
     shown = ", ".join(str(n) for n in lines[:10]) + (", …" if len(lines) > 10 else "")
     note = f"masked {len(lines)} IPython/shell line(s) (lines {shown}) so the rest could be parsed"
     return module, masked, (note,)
 
 
-def analyze(text: str, path: str, project: bool = True) -> FrontendResult:
+def analyze(
+    text: str,
+    path: str,
+    project: bool = True,
+    parser: Callable[[str], cst.Module] = parse,
+) -> FrontendResult:
     """The recurrent layers of one Python source text, and its ``# noqa`` comments (read only
     when there is a layer: without one there is nothing to suppress).
 
     With ``project`` (the default), the project ``path`` belongs to is found from ``path`` and
     the modules the text imports are followed (:mod:`.project`); without, the text alone.
     Raises :class:`InputError` when the text does not parse (after masking IPython lines).
+
+    ``parser`` is what parses the text: :func:`parse`, or anything that gives the same module or
+    raises the same error for every text (the language server's
+    :class:`~.incremental.IncrementalParser`, which re-parses only the statements an edit
+    touched).
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    module, text, notes = _parse_or_mask(text)
+    module, text, notes = _parse_or_mask(text, parser)
     linked = project_for(path) if project else None
     try:
         with deep_recursion():

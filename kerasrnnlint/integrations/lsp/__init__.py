@@ -1,10 +1,13 @@
 """``kerasrnnlint server``: a language server over stdio (pygls).
 
-- Diagnostics on open, change (debounced, 150 ms by default) and save, linted from the editor's
+- Diagnostics on open, change (debounced, 50 ms by default) and save, linted from the editor's
   buffer (never the disk) in worker threads so the server keeps answering while it lints. Pushed
   (``textDocument/publishDiagnostics``), or pulled (LSP 3.17 ``textDocument/diagnostic``) when
   the client's capabilities say it pulls. Severity: high → Error, medium → Warning, low →
   Information, info → Hint; on one line the highest severity first. ``code`` is the rule code.
+  Each open document keeps an incremental parser
+  (:class:`~kerasrnnlint.frontends.source.incremental.IncrementalParser`): an edit re-parses
+  only the statements it touched, and the findings are those of a full lint of the text.
 - Hover on a finding: the message, the risk factors that set its severity, the rule's
   explanation; the most severe finding first.
 - Code actions for the diagnostics in the request's context: the rule's quick fix (preferred; the
@@ -51,7 +54,8 @@ def main(argv: Sequence[str] = ()) -> int:
         "--debounce-ms",
         type=float,
         default=DEBOUNCE_S * 1000,
-        help="wait this long after the last change before linting (default: 150)",
+        help="wait this long after the last change before linting "
+        f"(default: {DEBOUNCE_S * 1000:.0f})",
     )
     args = parser.parse_args(list(argv))
     logging.basicConfig(level=logging.WARNING, format="kerasrnnlint server: %(message)s")
