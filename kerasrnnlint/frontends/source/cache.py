@@ -11,14 +11,17 @@ never committed, and is pruned, oldest first, when it holds more than :data:`MAX
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kerasrnnlint.frontends.source import summary
-from kerasrnnlint.frontends.source.summary import ModuleSummary
+if TYPE_CHECKING:
+    from kerasrnnlint.frontends.source.summary import ModuleSummary
+
+# :mod:`.summary` and hashlib are imported when an entry is first read or written (see
+# :mod:`.project`: a one-file run over a file that imports nothing of its project needs neither).
 
 DIRECTORY = ".kerasrnnlint_cache"
 MAX_ENTRIES = 20_000
@@ -65,6 +68,10 @@ def write_entry(directory: Path, target: Path, text: str) -> None:
 
 
 def key(module: str, data: bytes) -> str:
+    import hashlib
+
+    from kerasrnnlint.frontends.source import summary
+
     digest = hashlib.sha256()
     digest.update(f"kerasrnnlint {_version()} summary {summary.FORMAT} {module}\0".encode())
     digest.update(data)
@@ -85,6 +92,8 @@ class SummaryCache:
         return self.directory / f"{entry}.json"
 
     def get(self, entry: str) -> ModuleSummary | None:
+        from kerasrnnlint.frontends.source import summary
+
         text = read_entry(self._path(entry))
         if text is None:
             return None
@@ -97,6 +106,8 @@ class SummaryCache:
             return None
 
     def put(self, entry: str, value: ModuleSummary) -> None:
+        from kerasrnnlint.frontends.source import summary
+
         text = json.dumps({"key": entry, "summary": summary.dumps(value)})
         if len(text) > MAX_ENTRY_BYTES or not self._prepare():
             return

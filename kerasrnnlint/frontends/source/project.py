@@ -23,7 +23,6 @@ resolver and interpreter → layer IR).
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import os
 import re
 import threading
@@ -32,20 +31,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kerasrnnlint.frontends import project_options
-from kerasrnnlint.frontends.source import summary as summaries
 from kerasrnnlint.frontends.source.cache import DIRECTORY, SummaryCache, key
-from kerasrnnlint.frontends.source.summary import (
-    CallSite,
-    DictOf,
-    Export,
-    Function,
-    Klass,
-    ModuleSummary,
-    Ref,
-    Unknown,
-)
+
+if TYPE_CHECKING:
+    from kerasrnnlint.frontends.source.summary import CallSite, Export, Klass, ModuleSummary
+
+# Module summaries (:mod:`.summary`) and hashlib are imported where they are first needed: a
+# file that imports nothing of its project (most files a one-file run sees) never needs them,
+# and their import is a noticeable part of a one-file run's start-up.
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Names that are never project modules, whatever the project holds.
@@ -172,6 +168,8 @@ def _note(deps: Dependencies) -> None:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -436,6 +434,9 @@ class Project:
         return _digest("\n".join(f"{p}\0{words.get(p, '')}" for p in paths).encode())
 
     def _load(self, module: ModuleRef) -> tuple[ModuleSummary | None, str]:
+        from kerasrnnlint.frontends.source import summary as summaries
+        from kerasrnnlint.frontends.source.summary import ModuleSummary
+
         if module.path.is_dir():
             return ModuleSummary(), "directory"
         try:
@@ -505,6 +506,8 @@ class Project:
             if keys:
                 return Missing(f"`{absolute}` is not a module of the project")
             return Outside(absolute)
+        from kerasrnnlint.frontends.source.summary import Klass, Ref, Unknown
+
         if module == importer and not rest:
             return Outside(absolute)
         where = self.where(module)
@@ -535,6 +538,8 @@ class Project:
         return self._keyed(Inside(export, module, rest[0], where), keys, hops)
 
     def _keyed(self, found: Inside, keys: tuple[str, ...], hops: int) -> Resolution:
+        from kerasrnnlint.frontends.source.summary import DictOf, Ref, Unknown
+
         export = found.export
         for index, dict_key in enumerate(keys):
             if isinstance(export, Unknown):
@@ -553,6 +558,8 @@ class Project:
 
     def attribute(self, export: Export, module: ModuleRef, name: str) -> Resolution:
         """An export found in ``module`` (a class attribute), with a ``Ref`` followed."""
+        from kerasrnnlint.frontends.source.summary import Ref
+
         if isinstance(export, Ref):
             with self._lock:
                 return self._resolve(export.name, module, export.keys, 1)
@@ -562,7 +569,11 @@ class Project:
         """What a call of the project function ``name`` returns, when every ``return`` of it
         gives the same name (a factory of layer classes)."""
         found = self.resolve(name, importer)
-        if not isinstance(found, Inside) or not isinstance(found.export, Function):
+        if not isinstance(found, Inside):
+            return None
+        from kerasrnnlint.frontends.source.summary import Function, Ref
+
+        if not isinstance(found.export, Function):
             return None
         returns = found.export.returns
         if not isinstance(returns, Ref):
@@ -572,6 +583,8 @@ class Project:
 
     def entries(self, found: Inside) -> list[tuple[str, Resolution]]:
         """The entries of a dict of a project module, each resolved (a ``Ref`` is followed)."""
+        from kerasrnnlint.frontends.source.summary import DictOf, Ref
+
         export = found.export
         if not isinstance(export, DictOf):
             return []
@@ -588,6 +601,8 @@ class Project:
 
     def _attribute(self, module: ModuleRef, attr: str, hops: int) -> Export | Missing:
         """``attr`` of a module: bound there, or brought in by one of its star imports."""
+        from kerasrnnlint.frontends.source.summary import Ref
+
         found = self.summary(module)
         where = self.where(module)
         if found is None:
@@ -734,6 +749,8 @@ class Project:
     def _subclasses_of(
         self, module: ModuleRef, cls: str, found: list[tuple[str, Klass, ModuleRef]]
     ) -> None:
+        from kerasrnnlint.frontends.source.summary import Klass, Ref
+
         for other, summary in self._mentioning(module, cls):
             for name, export in summary.names.items():
                 if not isinstance(export, Klass):
