@@ -277,6 +277,7 @@ class Project:
         self._indexed: dict[Path, list[str]] = {}  # a search scope -> its files
         self._stored: dict[str, tuple[int, int, str]] | None = None  # the index on disk
         self._by_word: dict[tuple[str, Path], list[str]] = {}  # (word, scope) -> paths naming it
+        self._digests: dict[tuple[str, Path], str] = {}  # (word, scope) -> _word_digest
         self._callers: dict[
             tuple[Path, str], tuple[list[tuple[CallSite, ModuleRef]], Dependencies]
         ] = {}
@@ -436,9 +437,14 @@ class Project:
     def _word_digest(self, word: str, scope: Path) -> str:
         """A hash of the files under ``scope`` that call or derive from ``word``, and of what
         they name."""
-        words = self._words
-        paths = sorted(set(self._naming(word, scope)))
-        return _digest("\n".join(f"{p}\0{words.get(p, '')}" for p in paths).encode())
+        paths = self._naming(word, scope)
+        with self._lock:  # the index is read once per Project: so is each digest
+            known = self._digests.get((word, scope))
+            if known is None:
+                words = self._words
+                text = "\n".join(f"{p}\0{words.get(p, '')}" for p in sorted(set(paths)))
+                known = self._digests[(word, scope)] = _digest(text.encode())
+            return known
 
     def _load(self, module: ModuleRef) -> tuple[ModuleSummary | None, str]:
         from kerasrnnlint.frontends.source import summary as summaries
