@@ -226,11 +226,25 @@ def _find_root(directory: Path) -> Path:
     return current
 
 
+def _may_configure_setuptools(pyproject: Path) -> bool:
+    """Can this file hold a ``[tool.setuptools]`` table? Not without the bytes ``setuptools``
+    (or a ``\\u`` escape, which could spell them in a quoted key): then it is not parsed (nor
+    TOML's parser imported) for the source roots."""
+    from kerasrnnlint.files import open_regular
+
+    try:
+        with open_regular(pyproject) as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    return b"setuptools" in data or b"\\u" in data or b"\\U" in data
+
+
 def _source_roots(root: Path) -> tuple[Path, ...]:
     """Where top-level packages live: setuptools' package-dir / packages.find where, else src/."""
     found: list[Path] = []
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if pyproject.is_file() and _may_configure_setuptools(pyproject):
         try:
             from kerasrnnlint.config import ConfigError, read_toml
 
