@@ -15,7 +15,8 @@ process (one job, so that the numbers compare analysis, not process pools), best
 
 each next to the same lint with project analysis off (every file alone, as before issue 9), as a
 ratio; and the same for a *single-module* project (the model modules with their values inline,
-importing nothing of the project), where project analysis has nothing to add.
+importing nothing of the project, and no training script calling their builders), where project
+analysis has nothing to add (but must still look: for the builders' callers, for instance).
 
 The one-file run is also timed as a pre-commit hook runs it, a ``python -m kerasrnnlint FILE``
 process, next to the same file copied alone into an empty directory.
@@ -96,10 +97,14 @@ def generate(root: Path, modules: int, linked: bool) -> list[Path]:
             f'"""Utility {i}."""\n\nimport os\n{other}\nVALUE = {i}\nTABLE = {{"k": {i}}}\n\n\n'
             f"def helper_{i}(x, scale=2):\n    return os.path.join(str(x), str(scale))\n"
         )
-    calls = "".join(
-        f"from app.models.model{i} import build_rnn as b{i}\n"
-        f"m{i} = b{i}(8, act={'elu' if i % 2 else 'tanh'!r})\n"
-        for i in range(models)
+    calls = (
+        "".join(
+            f"from app.models.model{i} import build_rnn as b{i}\n"
+            f"m{i} = b{i}(8, act={'elu' if i % 2 else 'tanh'!r})\n"
+            for i in range(models)
+        )
+        if linked
+        else "EPOCHS = 3\n"  # a single-module project: nothing crosses modules
     )
     (package / "train.py").write_text(f'"""Training script."""\n\n{calls}')
     return found
