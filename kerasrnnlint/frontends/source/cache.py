@@ -79,6 +79,12 @@ def key(module: str, data: bytes) -> str:
     return digest.hexdigest()
 
 
+# Per cache directory, in this process: entries written, and how many when it was last listed
+# for pruning.
+_written: dict[Path, int] = {}
+_pruned_at: dict[Path, int] = {}
+
+
 class SummaryCache:
     """Summaries on disk under ``root/.kerasrnnlint_cache/summaries``; every failure to read or
     write is silent (the summary is then computed, and the run goes on)."""
@@ -87,8 +93,6 @@ class SummaryCache:
         self.base = root / DIRECTORY
         self.directory = self.base / "summaries"
         self._ready = False
-        self._pruned = False
-        self._writes = 0
 
     def _path(self, entry: str) -> Path:
         return self.directory / f"{entry}.json"
@@ -156,16 +160,22 @@ class SummaryCache:
         return True
 
     def _prune(self, entry: str) -> None:
-        """Keep the cache bounded: once per process, drop the oldest entries beyond the limit.
+        """Keep the cache bounded: drop the oldest entries beyond the limit.
 
         Listing a large cache costs more than a one-file run's own work, so a process that
         writes only a few entries (a pre-commit run over one changed file) lists it when the
         name of one of them, a hash, starts with ``0``: one such run in 16 on average, while a
-        process that writes :data:`PRUNE_AFTER` entries always does."""
-        self._writes += 1
-        if self._pruned or (self._writes < PRUNE_AFTER and not entry.startswith("0")):
+        process that writes :data:`PRUNE_AFTER` entries always does; a long one (the language
+        server) again after every tenth of the bound. Counted per directory, not per
+        :class:`SummaryCache`: the result cache makes one for every file it stores."""
+        written = _written[self.directory] = _written.get(self.directory, 0) + 1
+        last = _pruned_at.get(self.directory)
+        if last is None:
+            if written < PRUNE_AFTER and not entry.startswith("0"):
+                return
+        elif written - last < MAX_ENTRIES // 10:
             return
-        self._pruned = True
+        _pruned_at[self.directory] = written
         try:
             entries = list(os.scandir(self.directory))
         except OSError:
