@@ -158,8 +158,9 @@ def main() -> None:
 
     from kerasrnnlint import runner
     from kerasrnnlint.config import Settings
-    from kerasrnnlint.frontends import source  # noqa: F401  (imports are not the analysis)
-    from kerasrnnlint.frontends.source import project
+
+    # The analysis' modules (and libcst) imported first: imports are not the analysis.
+    from kerasrnnlint.frontends.source import analyzer, interpreter, noqa, project  # noqa: F401
 
     if args.no_cache:
         project.configure(cache=False)

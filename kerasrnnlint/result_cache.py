@@ -76,9 +76,17 @@ def encode(value: object) -> object:
         return int(value) if isinstance(value, enum.IntEnum) else value
     if isinstance(value, tuple):
         return [encode(item) for item in value]
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = _names.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
+        names = _names[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: encode(getattr(value, name)) for name in names}
     raise Malformed(f"cannot store a {type(value).__name__}")
+
+
+# The field names of each class :func:`encode` has met (``dataclasses.fields`` each time costs
+# more than the rest of the encoding).
+_names: dict[type[Any], tuple[str, ...]] = {}
 
 
 _hints: dict[type[Any], dict[str, Any]] = {}
@@ -258,4 +266,4 @@ class ResultCache:
         from kerasrnnlint.frontends.source.cache import write_entry
 
         write_entry(self.directory, self._path(entry), text)
-        self._store._prune()
+        self._store._prune(entry)

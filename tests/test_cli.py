@@ -375,6 +375,40 @@ def test_a_lint_run_never_imports_tensorflow_and_imports_only_what_it_needs(
     assert "libcst" not in plain and "tensorflow" not in plain
 
 
+def test_a_one_file_run_imports_no_project_machinery_the_file_does_not_use(
+    tmp_path: Path,
+) -> None:
+    """A file that imports nothing of its project needs no module summaries and, without the
+    caches, no hashing: neither is imported (they are a visible part of a one-file start-up)."""
+    write(tmp_path / "pyproject.toml", '[project]\nname = "demo"\n')
+    write(tmp_path / "helpers.py", "SIZE = 8\n")
+    write(tmp_path / "model.py", RISKY)
+    alone = imported_modules(tmp_path, "--no-cache", "model.py")
+    assert "libcst" in alone
+    for unneeded in ("kerasrnnlint.frontends.source.summary", "hashlib"):
+        assert unneeded not in alone, unneeded
+    # A file that takes a value from another module of its project gets the summary of it.
+    write(tmp_path / "uses.py", RISKY + "from helpers import SIZE\n\nLSTM(SIZE)\n")
+    project = imported_modules(tmp_path, "--no-cache", "uses.py")
+    assert "kerasrnnlint.frontends.source.summary" in project
+
+
+def test_main_called_with_arguments_leaves_the_callers_garbage_collector_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as a program, a lint tunes the garbage collector for a process that ends with it; a
+    caller of main(argv) in its own process (a test, an embedding tool) keeps its own settings."""
+    import gc
+
+    from kerasrnnlint.cli import main
+
+    write(tmp_path / "model.py", RISKY)
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    assert main(["--no-cache", "--select", "KRL001", str(tmp_path / "model.py")]) == 1
+    assert "KRL001" in capsys.readouterr().out
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == frozen
+
+
 # --------------------------------------------------------------------------------------------------
 # Notebooks and model files found in directories
 # --------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ read from the cache)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -296,3 +297,58 @@ def test_a_notebook_that_gets_keras_from_a_project_module_is_checked(tmp_path: P
     assert [(f["code"], f.get("cell")) for f in found] == [("KRL001", 1)]
     found, _, _ = lint(".", cwd=root)  # walked, too
     assert [(f["code"], f.get("cell")) for f in found] == [("KRL001", 1)]
+
+
+BUILDER = (
+    "from keras import layers\n\n\ndef build(units, act='tanh'):\n"
+    "    return layers.LSTM(units, activation=act)\n"
+)
+
+
+def test_callers_of_a_vendored_copy_are_looked_for_only_where_an_import_can_reach_it(
+    tmp_path: Path,
+) -> None:
+    """A package unpacked under a directory whose name no import can spell (``lib-1.0/``, as in a
+    vendored copy or a corpus of downloaded packages) is reachable only from below that
+    directory: its callers are found there, and a one-file run does not read (or index) the rest
+    of the repository for them."""
+    root = make_project(
+        tmp_path / "repo",
+        {
+            "vendor/lib-1.0/lib/__init__.py": "",
+            "vendor/lib-1.0/lib/models.py": BUILDER,
+            "vendor/lib-1.0/train.py": "from lib.models import build\n\nbuild(8, act='relu')\n",
+            # The import system would not find `lib` from here: not a caller, as before.
+            "app/main.py": "from lib.models import build\n\nbuild(8, act='elu')\n",
+            "app/run.py": "from models import build\n\nbuild(8, act='elu')\n",
+        },
+    )
+    found, _, _ = lint(root / "vendor" / "lib-1.0" / "lib" / "models.py")
+    assert rows(found) == [("models.py", 5, "KRL001")]
+    assert "act='relu'" in str(found[0]["message"]) and "train.py" in str(found[0]["message"])
+    index = json.loads((root / cache.DIRECTORY / "index.json").read_text())
+    assert sorted(index["files"]) == [
+        "vendor/lib-1.0/lib/__init__.py",
+        "vendor/lib-1.0/lib/models.py",
+        "vendor/lib-1.0/train.py",
+    ]
+    # A module every file of the project can import by name is searched for everywhere.
+    (root / "app" / "models.py").write_text(BUILDER)
+    found, _, _ = lint(root / "app" / "models.py")
+    assert rows(found) == [("models.py", 5, "KRL001")]
+    assert "act='elu'" in str(found[0]["message"]) and "run.py" in str(found[0]["message"])
+
+
+def test_a_fifo_named_like_a_module_does_not_stop_the_search_for_callers(tmp_path: Path) -> None:
+    """The callers' search reads every file of the project: a FIFO among them is passed over
+    (opening it would wait for a writer forever)."""
+    root = make_project(
+        tmp_path / "p",
+        {"models.py": BUILDER, "train.py": "from models import build\n\nbuild(8, act='relu')\n"},
+    )
+    os.mkfifo(root / "pipe.py")
+    done = run_cli(
+        root / "models.py", "--no-cache", "--output-format", "json", "--exit-zero", timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert rows(json.loads(done.stdout)) == [("models.py", 5, "KRL001")]

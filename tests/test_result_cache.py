@@ -7,6 +7,7 @@ results it read from the cache and how many files it linted)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -260,3 +261,41 @@ def test_fifos_in_the_cache_are_misses_not_hangs(tmp_path: Path) -> None:
     report, (_, _, from_cache, linted) = lint(root)  # run_cli's timeout would catch a hang
     assert codes(report) == codes(cold)
     assert from_cache == 0 and linted > 0
+
+
+def test_a_re_run_answered_by_the_cache_does_not_import_the_parser(tmp_path: Path) -> None:
+    """What a re-run over an unchanged tree (or a pre-commit run over a file whose result is
+    cached) costs is start-up: libcst's import, most of a cold start, is not part of it."""
+    root = make_project(tmp_path / "p")
+    lint(root)
+    done = run_cli(".", "-j", "1", cwd=root, importtime=True, env={"KERASRNNLINT_STATISTICS": "1"})
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    match = STATS.search(done.stderr)
+    assert match and (int(match[3]), int(match[4])) == (2, 0), done.stderr[-2000:]
+    assert "kerasrnnlint.cli" in modules and "kerasrnnlint.frontends.source.project" in modules
+    assert "libcst" not in modules
+    assert "KRL001" in done.stdout and "train.py" in done.stdout
+
+
+def test_the_cache_stays_bounded(tmp_path: Path) -> None:
+    """Past its bound the cache drops its oldest entries; a run that writes as many entries as
+    this one (16) always looks at the bound, and what it wrote stays."""
+    model = 'from keras import layers\n\nlayer = layers.LSTM(4, activation="relu")  # {}\n'
+    root = make_project(tmp_path / "p", {f"m{i}.py": model.format(i) for i in range(16)})
+    results = root / cache.DIRECTORY / "results"
+    results.mkdir(parents=True)
+    for i in range(cache.MAX_ENTRIES + 10):
+        old = results / f"old{i:05}.json"
+        old.write_text("{}")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    report, stats = lint(root)
+    assert len(codes(report)) == 16 and stats[3] == 16
+    left = {path.name for path in results.glob("*.json")}
+    # Pruned once, when the first of them or the 16th was written: down to 4/5 of the bound.
+    assert cache.MAX_ENTRIES * 4 // 5 <= len(left) <= cache.MAX_ENTRIES * 4 // 5 + 16
+    assert len([name for name in left if not name.startswith("old")]) == 16
+    assert "old00000.json" not in left and f"old{cache.MAX_ENTRIES + 9:05}.json" in left

@@ -24,17 +24,17 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from kerasrnnlint.frontends import ipython, pyparse_errors
 from kerasrnnlint.frontends.base import FrontendResult, InputError
-from kerasrnnlint.frontends.source.analyzer import find_layers
-from kerasrnnlint.frontends.source.interpreter import attach_context
-from kerasrnnlint.frontends.source.noqa import noqa_map
-from kerasrnnlint.frontends.source.project import project_for
-from kerasrnnlint.frontends.source.resolver import Resolver
-from kerasrnnlint.frontends.source.scopes import index_module
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+# libcst and the levels below the project are imported by :func:`parse` and :func:`analyze`, not
+# here: importing the project level (:mod:`.project`, :mod:`.cache`) must not cost libcst's
+# import, so that a run whose results all come from the result cache never pays it.
 
 __all__ = ["analyze", "parse"]
 
@@ -190,6 +190,8 @@ def parse(text: str) -> cst.Module:
         refused = _too_deep(text)
         if refused is not None:
             raise InputError(refused)
+    import libcst as cst
+
     try:
         with deep_recursion():
             return pyparse_errors.refuse_python2(cst.parse_module(text), text)
@@ -234,6 +236,13 @@ def analyze(
     :class:`~.incremental.IncrementalParser`, which re-parses only the statements an edit
     touched).
     """
+    from kerasrnnlint.frontends.source.analyzer import find_layers
+    from kerasrnnlint.frontends.source.interpreter import attach_context
+    from kerasrnnlint.frontends.source.noqa import noqa_map
+    from kerasrnnlint.frontends.source.project import project_for
+    from kerasrnnlint.frontends.source.resolver import Resolver
+    from kerasrnnlint.frontends.source.scopes import index_module
+
     if text.startswith("\ufeff"):
         text = text[1:]
     module, text, notes = _parse_or_mask(text, parser)

@@ -11,17 +11,21 @@ never committed, and is pruned, oldest first, when it holds more than :data:`MAX
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kerasrnnlint.frontends.source import summary
-from kerasrnnlint.frontends.source.summary import ModuleSummary
+if TYPE_CHECKING:
+    from kerasrnnlint.frontends.source.summary import ModuleSummary
+
+# :mod:`.summary` and hashlib are imported when an entry is first read or written (see
+# :mod:`.project`: a one-file run over a file that imports nothing of its project needs neither).
 
 DIRECTORY = ".kerasrnnlint_cache"
 MAX_ENTRIES = 20_000
+PRUNE_AFTER = 16  # entries written by one process before it surely looks at the bound
 MAX_ENTRY_BYTES = 4_000_000
 MAX_INDEX_BYTES = 256_000_000  # the word index of a project of many files
 
@@ -65,10 +69,20 @@ def write_entry(directory: Path, target: Path, text: str) -> None:
 
 
 def key(module: str, data: bytes) -> str:
+    import hashlib
+
+    from kerasrnnlint.frontends.source import summary
+
     digest = hashlib.sha256()
     digest.update(f"kerasrnnlint {_version()} summary {summary.FORMAT} {module}\0".encode())
     digest.update(data)
     return digest.hexdigest()
+
+
+# Per cache directory, in this process: entries written, and how many when it was last listed
+# for pruning.
+_written: dict[Path, int] = {}
+_pruned_at: dict[Path, int] = {}
 
 
 class SummaryCache:
@@ -79,12 +93,13 @@ class SummaryCache:
         self.base = root / DIRECTORY
         self.directory = self.base / "summaries"
         self._ready = False
-        self._pruned = False
 
     def _path(self, entry: str) -> Path:
         return self.directory / f"{entry}.json"
 
     def get(self, entry: str) -> ModuleSummary | None:
+        from kerasrnnlint.frontends.source import summary
+
         text = read_entry(self._path(entry))
         if text is None:
             return None
@@ -97,11 +112,13 @@ class SummaryCache:
             return None
 
     def put(self, entry: str, value: ModuleSummary) -> None:
+        from kerasrnnlint.frontends.source import summary
+
         text = json.dumps({"key": entry, "summary": summary.dumps(value)})
         if len(text) > MAX_ENTRY_BYTES or not self._prepare():
             return
         write_entry(self.directory, self._path(entry), text)
-        self._prune()
+        self._prune(entry)
 
     def _index_path(self) -> Path:
         return self.base / "index.json"
@@ -142,11 +159,23 @@ class SummaryCache:
         self._ready = True
         return True
 
-    def _prune(self) -> None:
-        """Keep the cache bounded: once per process, drop the oldest entries beyond the limit."""
-        if self._pruned:
+    def _prune(self, entry: str) -> None:
+        """Keep the cache bounded: drop the oldest entries beyond the limit.
+
+        Listing a large cache costs more than a one-file run's own work, so a process that
+        writes only a few entries (a pre-commit run over one changed file) lists it when the
+        name of one of them, a hash, starts with ``0``: one such run in 16 on average, while a
+        process that writes :data:`PRUNE_AFTER` entries always does; a long one (the language
+        server) again after every tenth of the bound. Counted per directory, not per
+        :class:`SummaryCache`: the result cache makes one for every file it stores."""
+        written = _written[self.directory] = _written.get(self.directory, 0) + 1
+        last = _pruned_at.get(self.directory)
+        if last is None:
+            if written < PRUNE_AFTER and not entry.startswith("0"):
+                return
+        elif written - last < MAX_ENTRIES // 10:
             return
-        self._pruned = True
+        _pruned_at[self.directory] = written
         try:
             entries = list(os.scandir(self.directory))
         except OSError:
@@ -161,6 +190,6 @@ class SummaryCache:
                 return 0.0
 
         entries.sort(key=age)
-        for entry in entries[: len(entries) - MAX_ENTRIES * 4 // 5]:
+        for old in entries[: len(entries) - MAX_ENTRIES * 4 // 5]:
             with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+                os.unlink(old.path)

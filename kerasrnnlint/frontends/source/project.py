@@ -23,7 +23,6 @@ resolver and interpreter → layer IR).
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import os
 import re
 import threading
@@ -32,20 +31,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kerasrnnlint.frontends import project_options
-from kerasrnnlint.frontends.source import summary as summaries
 from kerasrnnlint.frontends.source.cache import DIRECTORY, SummaryCache, key
-from kerasrnnlint.frontends.source.summary import (
-    CallSite,
-    DictOf,
-    Export,
-    Function,
-    Klass,
-    ModuleSummary,
-    Ref,
-    Unknown,
-)
+
+if TYPE_CHECKING:
+    from kerasrnnlint.frontends.source.summary import CallSite, Export, Klass, ModuleSummary
+
+# Module summaries (:mod:`.summary`) and hashlib are imported where they are first needed: a
+# file that imports nothing of its project (most files a one-file run sees) never needs them,
+# and their import is a noticeable part of a one-file run's start-up.
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Names that are never project modules, whatever the project holds.
@@ -56,6 +52,8 @@ MAX_HOPS = 32
 MAX_AGE = 10.0
 MAX_MODULE_BYTES = 2_000_000
 MAX_PROJECT_FILES = 20_000
+# Files of the word index read afresh in one run before the index on disk is rewritten.
+RESCANS_BEFORE_SAVING = 32
 SKIPPED_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist", DIRECTORY}
 )
@@ -131,7 +129,9 @@ class Dependencies:
 
     modules: dict[str, str] = field(default_factory=dict)  # file -> hash of its bytes
     finds: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, importer) -> file
-    words: dict[str, str] = field(default_factory=dict)  # name -> hash of the files naming it
+    # (name, the module it was looked for from) -> hash of the files that may name it there
+    # (those under Project.search_scope of that module)
+    words: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def merge(self, other: Dependencies) -> None:
         self.modules.update(other.modules)
@@ -142,7 +142,7 @@ class Dependencies:
         return {
             "modules": [[k, v] for k, v in sorted(self.modules.items())],
             "finds": [[name, importer, v] for (name, importer), v in sorted(self.finds.items())],
-            "words": [[k, v] for k, v in sorted(self.words.items())],
+            "words": [[name, module, v] for (name, module), v in sorted(self.words.items())],
         }
 
 
@@ -172,6 +172,8 @@ def _note(deps: Dependencies) -> None:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -224,11 +226,25 @@ def _find_root(directory: Path) -> Path:
     return current
 
 
+def _may_configure_setuptools(pyproject: Path) -> bool:
+    """Can this file hold a ``[tool.setuptools]`` table? Not without the bytes ``setuptools``
+    (or a ``\\u`` escape, which could spell them in a quoted key): then it is not parsed (nor
+    TOML's parser imported) for the source roots."""
+    from kerasrnnlint.files import open_regular
+
+    try:
+        with open_regular(pyproject) as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    return b"setuptools" in data or b"\\u" in data or b"\\U" in data
+
+
 def _source_roots(root: Path) -> tuple[Path, ...]:
     """Where top-level packages live: setuptools' package-dir / packages.find where, else src/."""
     found: list[Path] = []
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if pyproject.is_file() and _may_configure_setuptools(pyproject):
         try:
             from kerasrnnlint.config import ConfigError, read_toml
 
@@ -271,8 +287,11 @@ class Project:
         self._resolved: dict[tuple[str, str, Path], Resolution] = {}
         self._files: list[str] | None = None
         self._scripts: dict[Path, bool] = {}
-        self._words: dict[str, str] | None = None  # path -> " word word ... "
-        self._by_word: dict[str, list[str]] = {}  # word -> the paths that mention it
+        self._words: dict[str, str] = {}  # path -> " word word ... ", of the scopes indexed
+        self._indexed: dict[Path, list[str]] = {}  # a search scope -> its files
+        self._stored: dict[str, tuple[int, int, str]] | None = None  # the index on disk
+        self._by_word: dict[tuple[str, Path], list[str]] = {}  # (word, scope) -> paths naming it
+        self._digests: dict[tuple[str, Path], str] = {}  # (word, scope) -> _word_digest
         self._callers: dict[
             tuple[Path, str], tuple[list[tuple[CallSite, ModuleRef]], Dependencies]
         ] = {}
@@ -422,20 +441,29 @@ class Project:
                 found = self._find_module(name, ref)
                 if (str(found.path) if found is not None else "") != where:
                     return False
-            for word, digest in depends["words"]:
-                if self._word_digest(word) != digest:
+            for word, module, digest in depends["words"]:
+                if self._word_digest(word, self.search_scope(Path(module))) != digest:
                     return False
         except (ValueError, TypeError, KeyError, OSError):
             return False
         return True
 
-    def _word_digest(self, word: str) -> str:
-        """A hash of the files that call or derive from ``word``, and of what they name."""
-        words = self._word_index()
-        paths = sorted(set(self._by_word.get(word, ())))
-        return _digest("\n".join(f"{p}\0{words.get(p, '')}" for p in paths).encode())
+    def _word_digest(self, word: str, scope: Path) -> str:
+        """A hash of the files under ``scope`` that call or derive from ``word``, and of what
+        they name."""
+        paths = self._naming(word, scope)
+        with self._lock:  # the index is read once per Project: so is each digest
+            known = self._digests.get((word, scope))
+            if known is None:
+                words = self._words
+                text = "\n".join(f"{p}\0{words.get(p, '')}" for p in sorted(set(paths)))
+                known = self._digests[(word, scope)] = _digest(text.encode())
+            return known
 
     def _load(self, module: ModuleRef) -> tuple[ModuleSummary | None, str]:
+        from kerasrnnlint.frontends.source import summary as summaries
+        from kerasrnnlint.frontends.source.summary import ModuleSummary
+
         if module.path.is_dir():
             return ModuleSummary(), "directory"
         try:
@@ -505,6 +533,8 @@ class Project:
             if keys:
                 return Missing(f"`{absolute}` is not a module of the project")
             return Outside(absolute)
+        from kerasrnnlint.frontends.source.summary import Klass, Ref, Unknown
+
         if module == importer and not rest:
             return Outside(absolute)
         where = self.where(module)
@@ -535,6 +565,8 @@ class Project:
         return self._keyed(Inside(export, module, rest[0], where), keys, hops)
 
     def _keyed(self, found: Inside, keys: tuple[str, ...], hops: int) -> Resolution:
+        from kerasrnnlint.frontends.source.summary import DictOf, Ref, Unknown
+
         export = found.export
         for index, dict_key in enumerate(keys):
             if isinstance(export, Unknown):
@@ -553,6 +585,8 @@ class Project:
 
     def attribute(self, export: Export, module: ModuleRef, name: str) -> Resolution:
         """An export found in ``module`` (a class attribute), with a ``Ref`` followed."""
+        from kerasrnnlint.frontends.source.summary import Ref
+
         if isinstance(export, Ref):
             with self._lock:
                 return self._resolve(export.name, module, export.keys, 1)
@@ -562,7 +596,11 @@ class Project:
         """What a call of the project function ``name`` returns, when every ``return`` of it
         gives the same name (a factory of layer classes)."""
         found = self.resolve(name, importer)
-        if not isinstance(found, Inside) or not isinstance(found.export, Function):
+        if not isinstance(found, Inside):
+            return None
+        from kerasrnnlint.frontends.source.summary import Function, Ref
+
+        if not isinstance(found.export, Function):
             return None
         returns = found.export.returns
         if not isinstance(returns, Ref):
@@ -572,6 +610,8 @@ class Project:
 
     def entries(self, found: Inside) -> list[tuple[str, Resolution]]:
         """The entries of a dict of a project module, each resolved (a ``Ref`` is followed)."""
+        from kerasrnnlint.frontends.source.summary import DictOf, Ref
+
         export = found.export
         if not isinstance(export, DictOf):
             return []
@@ -588,6 +628,8 @@ class Project:
 
     def _attribute(self, module: ModuleRef, attr: str, hops: int) -> Export | Missing:
         """``attr`` of a module: bound there, or brought in by one of its star imports."""
+        from kerasrnnlint.frontends.source.summary import Ref
+
         found = self.summary(module)
         where = self.where(module)
         if found is None:
@@ -637,17 +679,72 @@ class Project:
 
     # -- callers --------------------------------------------------------------------------------
 
-    def _word_index(self) -> dict[str, str]:
-        """The names each file of the project calls or derives from, read once per process;
+    def search_scope(self, module: Path) -> Path:
+        """The directory below which every file that could import the module ``module`` (its
+        file, or a namespace package's directory) lies: where its callers and subclasses are
+        looked for.
+
+        The project root, unless no source root reaches the module through names an import
+        statement can spell: a directory on the way whose name is not an identifier
+        (``keras-lmu-0.9.0/``, a vendored or unpacked copy of another package) is named by no
+        import, so only files below the deepest such directory can reach the module (as scripts
+        beside it, through relative imports, or through modules that are themselves below it).
+        Without this, a one-file run under a large repository indexes all of it."""
+        for base in self.roots:
+            try:
+                parts = module.relative_to(base).with_suffix("").parts
+            except ValueError:
+                continue
+            if all(part.isidentifier() for part in parts):
+                return self.root
+        try:
+            parts = module.relative_to(self.root).parts
+        except ValueError:
+            return self.root
+        names = [*parts[:-1], Path(parts[-1]).stem] if parts else []
+        blocked = [index for index, name in enumerate(names) if not name.isidentifier()]
+        if not blocked:
+            return self.root
+        # The module file's own name: nothing can import it; its directory is searched, as for
+        # a script there.
+        deepest = min(blocked[-1], len(parts) - 2)
+        return self.root.joinpath(*parts[: deepest + 1])
+
+    def _naming(self, word: str, scope: Path) -> list[str]:
+        """The files under ``scope`` whose words (:func:`called_words`) include ``word``."""
+        words = self._word_index(scope)
+        with self._lock:
+            known = self._by_word.get((word, scope))
+            if known is None:
+                needle = f" {word} "
+                known = [path for path in self._indexed[scope] if needle in words.get(path, "")]
+                self._by_word[(word, scope)] = known
+            return known
+
+    def _word_index(self, scope: Path) -> dict[str, str]:
+        """The names each file under ``scope`` calls or derives from, read once per process;
         unchanged files (same size and modification time) are taken from the cache's index."""
         with self._lock:
-            if self._words is not None:
+            if scope in self._indexed:
                 return self._words
-            stored = self.cache.load_index() if self.cache is not None else {}
-            fresh: dict[str, tuple[int, int, str]] = {}
-            words: dict[str, str] = {}
+            if self._stored is None:
+                self._stored = self.cache.load_index() if self.cache is not None else {}
+            stored = self._stored
             root = str(self.root) + os.sep
-            for path in self.files():
+            files = self._files_under(scope)
+            # What the index on disk would hold after this run: this scope's files as they are
+            # now (a deleted file drops out), the rest as stored.
+            if scope == self.root:
+                index: dict[str, tuple[int, int, str]] = {}
+            elif str(scope).startswith(root):
+                inside = str(scope)[len(root) :] + os.sep
+                index = {k: entry for k, entry in stored.items() if not k.startswith(inside)}
+            else:
+                index = dict(stored)
+            from kerasrnnlint.files import open_regular
+
+            rescanned = 0
+            for path in files:
                 try:
                     stat = os.stat(path)
                 except OSError:
@@ -661,35 +758,47 @@ class Project:
                 if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
                     text = entry[2]
                 else:
-                    try:
-                        with open(path, "rb") as handle:
+                    try:  # a FIFO named like a module is passed over, never waited on
+                        with open_regular(path) as handle:
                             data = handle.read(MAX_MODULE_BYTES)
                     except OSError:
                         continue
                     text = " ".join(sorted(called_words(data)))
+                    rescanned += 1
                     if len(_scanned) >= MAX_SCANNED:
                         _scanned.clear()
                     _scanned[path] = (stat.st_mtime_ns, stat.st_size, text)
-                fresh[name] = (stat.st_mtime_ns, stat.st_size, text)
-                words[path] = f" {text} "
-                for word in text.split():
-                    self._by_word.setdefault(word, []).append(path)
-            if self.cache is not None and fresh != stored:
-                self.cache.save_index(fresh)
-            self._words = words
-            return words
+                index[name] = (stat.st_mtime_ns, stat.st_size, text)
+                self._words[path] = f" {text} "
+            self._indexed[scope] = files
+            if self.cache is not None and (rescanned >= RESCANS_BEFORE_SAVING or not stored):
+                # A few files read afresh cost less than rewriting the index of every file of
+                # the project (what a pre-commit run over one changed file would do each time).
+                self.cache.save_index(index)
+            self._stored = index
+            return self._words
+
+    def _files_under(self, scope: Path) -> list[str]:
+        """The files of :meth:`files` that lie under ``scope``, walking only that directory
+        when the whole project is not listed yet."""
+        if scope == self.root:
+            return self.files()
+        if self._files is not None:
+            prefix = str(scope) + os.sep
+            return [path for path in self._files if path.startswith(prefix)]
+        try:
+            parts = scope.relative_to(self.root).parts
+        except ValueError:
+            return []
+        if any(part.startswith(".") or part in SKIPPED_DIRS for part in parts):
+            return []  # the walk of the whole project never enters it
+        return _walk(scope, MAX_PROJECT_FILES)
 
     def files(self) -> list[str]:
         """Every Python file of the project (bounded), hidden and environment directories
         skipped."""
         if self._files is None:
-            found: list[str] = []
-            for directory, dirs, names in os.walk(self.root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-                found.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".py"))
-                if len(found) >= MAX_PROJECT_FILES:
-                    break
-            self._files = found[:MAX_PROJECT_FILES]
+            self._files = _walk(self.root, MAX_PROJECT_FILES)
         return self._files
 
     def _mentioning(
@@ -697,13 +806,15 @@ class Project:
     ) -> Iterator[tuple[ModuleRef, ModuleSummary]]:
         """The other modules of the project that call ``name`` or derive a class from it (by
         the words of :func:`called_words`), with their summary."""
-        words = self._word_index()
+        scope = self.search_scope(module.path)
+        paths = self._naming(name, scope)
+        words = self._words
         own = str(module.path)
         # A caller imports the module (or its package, which may re-export it), or imports
         # something relatively.
         parts = module.name.split(".")
         imported = [f" import:{part} " for part in parts[-2:]] + [" import:. "]
-        for path in self._by_word.get(name, ()):
+        for path in paths:
             if path == own:
                 continue
             mentioned = words.get(path, "")
@@ -725,7 +836,8 @@ class Project:
                 return known
         found: list[tuple[str, Klass, ModuleRef]] = []
         with recording() as deps:
-            deps.words[cls] = self._word_digest(cls)
+            scope = self.search_scope(module.path)
+            deps.words[(cls, str(module.path))] = self._word_digest(cls, scope)
             self._subclasses_of(module, cls, found)
         with self._lock:
             self._subclasses[cache_key] = (found, deps)
@@ -734,6 +846,8 @@ class Project:
     def _subclasses_of(
         self, module: ModuleRef, cls: str, found: list[tuple[str, Klass, ModuleRef]]
     ) -> None:
+        from kerasrnnlint.frontends.source.summary import Klass, Ref
+
         for other, summary in self._mentioning(module, cls):
             for name, export in summary.names.items():
                 if not isinstance(export, Klass):
@@ -760,7 +874,8 @@ class Project:
                 return known
         found: list[tuple[CallSite, ModuleRef]] = []
         with recording() as deps:
-            deps.words[function] = self._word_digest(function)
+            scope = self.search_scope(module.path)
+            deps.words[(function, str(module.path))] = self._word_digest(function, scope)
             self._callers_of(module, function, found)
         with self._lock:
             self._callers[cache_key] = (found, deps)
@@ -780,6 +895,18 @@ class Project:
                     and target.name == function
                 ):
                     found.append((call, caller))
+
+
+def _walk(top: Path, limit: int) -> list[str]:
+    """The ``.py`` files below ``top`` in a sorted walk (at most ``limit``), hidden and
+    environment directories skipped."""
+    found: list[str] = []
+    for directory, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        found.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".py"))
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 # The words of :func:`called_words` of each file scanned by this process, by path, with the
