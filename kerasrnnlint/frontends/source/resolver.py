@@ -138,6 +138,10 @@ class Resolver:
         self._dicts: dict[tuple[int, int], DictView | None] = {}
         # The calls by callee name ("": ``super().__init__``), for :meth:`_calls_of`.
         self._callees: dict[str, list[tuple[int, cst.Call]]] | None = None
+        # Each expression is evaluated once per (node, scope, activation search): the layer
+        # search, the interpreter's walk and the summary all ask for the same values.
+        self._evaluated: dict[tuple[int, int, bool, bool], Arg] = {}
+        self._qualified: dict[tuple[int, int], str | None] = {}
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -320,7 +324,11 @@ class Resolver:
         (``keras = tf.keras``, ``RNNLayer = layers.LSTM``) and parameter defaults
         (``def build(cell=LSTM)``). A local ``def``/``class`` of that name gives None.
         """
-        return self._project_name(self._qualified_name(expr, self._scope(expr, scope), 0))
+        where = self._scope(expr, scope)
+        key = (id(expr), id(where))
+        if key not in self._qualified:
+            self._qualified[key] = self._project_name(self._qualified_name(expr, where, 0))
+        return self._qualified[key]
 
     def _qualified_name(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if depth > MAX_DEPTH:
@@ -607,12 +615,19 @@ class Resolver:
         name an activation.
         """
         outer = self._activation
+        where = self._scope(expr, scope)
+        key = (id(expr), id(where), activation or outer, self.spans)
+        found = self._evaluated.get(key)
+        if found is not None:
+            return found
         self._activation = activation or outer
         try:
-            arg = self._value(expr, self._scope(expr, scope), 0)
+            arg = self._value(expr, where, 0)
         finally:
             self._activation = outer
-        return Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
+        found = Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
+        self._evaluated[key] = found
+        return found
 
     def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
         if depth > MAX_DEPTH:
