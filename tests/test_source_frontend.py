@@ -13,7 +13,7 @@ import pytest
 from kerasrnnlint.frontends import ipython
 from kerasrnnlint.frontends.base import InputError
 from kerasrnnlint.frontends.source import analyze, parse, project
-from kerasrnnlint.frontends.source.analyzer import find_layers
+from kerasrnnlint.frontends.source.interpreter import Interpreter, interpret
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.resolver import Resolver
 from kerasrnnlint.frontends.source.scopes import index_module
@@ -291,14 +291,42 @@ def test_resolver_names_keras_classes_and_values() -> None:
     assert resolver.span(adam) == Span(4, 7, 4, 44)
 
 
-def test_found_pairs_layers_with_their_outermost_wrapper_call() -> None:
+def test_records_pair_layers_with_their_outermost_wrapper_call() -> None:
     text = "from keras import layers\nm = [layers.Bidirectional(layers.LSTM(4)), layers.GRU(2)]\n"
-    resolver = Resolver(index_module(cst.parse_module(text)), "m.py")
-    found = find_layers(resolver)
-    assert [(resolver.code(call), layer.cls) for call, layer in found] == [
-        ("layers.Bidirectional(layers.LSTM(4))", "LSTM"),
-        ("layers.GRU(2)", "GRU"),
+    module = cst.parse_module(text)
+    resolver = Resolver(index_module(module), "m.py")
+    records = interpret(module, resolver)
+    assert [(resolver.code(r.outer), r.cls, r.wrappers) for r in records] == [
+        ("layers.Bidirectional(layers.LSTM(4))", "LSTM", ("Bidirectional",)),
+        ("layers.GRU(2)", "GRU", ()),
     ]
+
+
+def test_one_walk_resolves_each_argument_once() -> None:
+    """The walk constructs the layer (twice: ``build`` is called twice) and the layer search
+    asks for its arguments again: each expression is evaluated once, the same value is kept."""
+    text = (
+        "from keras import layers, Sequential\n"
+        "ACT = 'relu'\n"
+        "def build(units=4):\n"
+        "    return layers.LSTM(units, activation=ACT)\n"
+        "m = Sequential([layers.Input((5, 3)), build(), build()])\n"
+    )
+    module = cst.parse_module(text)
+    resolver = Resolver(index_module(module), "m.py")
+    interpreter = Interpreter(resolver)
+    recurrent = interpreter.recurrent_calls()
+    interpreter.run(module)
+    lstm = recurrent[0][0]
+    assert id(lstm) in interpreter.resolved  # resolved when the walk constructed it
+    (record,) = interpreter.records(recurrent)
+    assert dict(record.args)["activation"].value == "relu"
+    assert dict(record.args)["units"].origin == "default of parameter `units`"
+    assert record.context is not None and record.context.timesteps == 5
+    act = lstm.args[1].value
+    # memoized per (node, scope, activation search)
+    assert resolver.value(act, activation=True) is resolver.value(act, activation=True)
+    assert resolver.value(act) is resolver.value(act)
 
 
 # -- noqa ------------------------------------------------------------------------------------------

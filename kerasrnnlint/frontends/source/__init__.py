@@ -30,7 +30,6 @@ import libcst as cst
 from kerasrnnlint.frontends import ipython, pyparse_errors
 from kerasrnnlint.frontends.base import FrontendResult, InputError
 from kerasrnnlint.frontends.source.analyzer import find_layers
-from kerasrnnlint.frontends.source.interpreter import attach_context
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.project import project_for
 from kerasrnnlint.frontends.source.resolver import Resolver
@@ -229,8 +228,7 @@ def analyze(text: str, path: str, project: bool = True) -> FrontendResult:
     try:
         with deep_recursion():
             resolver = Resolver(index_module(module), path, linked, text)
-            found = find_layers(resolver)
-            layers = attach_context(module, resolver, found)
+            layers = find_layers(module, resolver)
     except RecursionError:
         raise InputError("cannot analyze: nested too deeply") from None
     # Suppressions only matter for findings, and findings need layers: skip the tokenize pass.
