@@ -1,10 +1,13 @@
-"""The training context of each recurrent layer found in a module, from source alone.
+"""The abstract interpreter of a module: its recurrent layers, their arguments and training
+context, from source alone, in one walk.
 
-For each layer the analyzer found, :func:`attach_context` fills in :class:`ir.Context`: the layer
-that feeds it (after looking through pass-through layers, classified with
-:func:`kerasrnnlint.producers.classify` like the saved-model frontend does), the input shape
-(sequence length T and features F) when it is visible, and the optimizer of the model that contains
-it when that model is compiled in the same module. What is not visible stays None: never a guess.
+:func:`interpret` records each recurrent layer call as a :class:`LayerRecord`: its class, its
+arguments (resolved once, by the value domain :mod:`.resolver`, when the walk constructs the
+layer), the wrappers around it, and :class:`ir.Context`: the layer that feeds it (after looking
+through pass-through layers, classified with :func:`kerasrnnlint.producers.classify` like the
+saved-model frontend does), the input shape (sequence length T and features F) when it is
+visible, and the optimizer of the model that contains it when that model is compiled in the same
+module. What is not visible stays None: never a guess.
 
 How: a small abstract interpreter walks the module's statements in order, once, without running
 anything. It tracks a handful of symbolic values: Keras layer objects (a constructor call), symbolic

@@ -1,9 +1,12 @@
-"""The resolver: what a name, attribute or expression in a module stands for, without running it.
+"""The interpreter's value domain: what a name, attribute or expression in a module stands for,
+without running it.
 
 Built once per module from :func:`.scopes.index_module` (one visitor pass). Every method takes a
 libcst node of that module and, optionally, the scope it is evaluated in (by default the scope the
-node was found in, :meth:`Resolver.scope_of`). The training-context code (``context.py``) uses it on
-any expression:
+node was found in, :meth:`Resolver.scope_of`); values and dotted names are computed once per
+(node, scope). The interpreter (:mod:`.interpreter`) asks it for the leaves of its walk and the
+arguments of the layers it constructs, the module summary (:mod:`.summary`) for what a module
+exports:
 
 - :meth:`Resolver.keras_class`: the Keras class (or capitalised factory) a callee names:
   ``"LSTM"``, ``"Conv1D"``, ``"Sequential"``, ``"Input"``, ``"Adam"``; None when it is not Keras.
