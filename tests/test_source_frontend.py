@@ -499,3 +499,24 @@ def test_constraint_regularizer_and_initializer_objects_are_resolved() -> None:
     assert not found["recurrent_initializer"].known
     assert "seed" in found["recurrent_initializer"].origin
     assert not found["recurrent_regularizer"].known
+
+
+def test_frontends_do_not_import_the_risk_model() -> None:
+    """Data flows one way: frontends produce the IR, the risk model (severity) reads it. A
+    search space is rated by the activation table the two share (``activations``)."""
+    import ast
+    from pathlib import Path
+
+    import kerasrnnlint.frontends as frontends
+
+    offenders = []
+    for path in sorted(Path(frontends.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n.startswith(("kerasrnnlint.severity", "kerasrnnlint.rules")) for n in names):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []

@@ -1187,11 +1187,10 @@ class Resolver:
         if not unbounded:
             chosen = default.value if default is not None and default.known else listed[0]
             return Arg(chosen, origin=label)
-        from kerasrnnlint.severity import FAST_DIVERGING
 
         def risk(value: str | None) -> int:
             name = activations.canonical(value) if value is not None else "linear"
-            return 1 if name in FAST_DIVERGING else 0
+            return 1 if name in activations.FAST_DIVERGING else 0
 
         worst = max(unbounded, key=risk)
         shown = [repr(m) for m in dict.fromkeys(unbounded)]
