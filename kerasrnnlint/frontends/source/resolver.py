@@ -434,10 +434,14 @@ class Resolver:
         # (``activation = 'tanh'``): every ``self.method(...)`` would otherwise search.
         remote = self._remote_overrides(cls, attr) if own is not None else []
         if not subclasses and not remote and not _derived(cls.definition):
-            # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``); a
-            # class derived from a base (a Keras layer or model, a base of the project) or
-            # specialised by subclasses declares configuration in its class attributes.
-            return None
+            # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``): its
+            # class attribute is the value only while nothing in the module writes that
+            # attribute (no ``self.act =``, no ``t.act =``, no ``setattr``). A class derived
+            # from a base (a Keras layer or model, a base of the project) or specialised by
+            # subclasses declares configuration in its class attributes.
+            writes = self.index.attribute_writes
+            if own is None or attr in writes or "*" in writes:
+                return None
         if own is not None:
             candidates.append(Candidate(f"class attribute `{attr}`", own[0], own[1]))
         else:
