@@ -60,6 +60,11 @@ if TYPE_CHECKING:
 # Origins that say more than the name a value is reached through: kept as they are.
 KEPT_ORIGINS = ("search space", "choices of command-line option", "command-line default")
 
+# The methods that change a list in place (a loop over it no longer iterates what is written).
+LIST_MUTATORS: frozenset[str] = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"}
+)
+
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
 
@@ -755,7 +760,39 @@ class Resolver:
             space = self._space(values_of, None, label)
             if space is not None:
                 return space
+        elif binding.scope is not None and self._literal_sequence(binding.iterable, binding.scope):
+            # ``for act in ("relu", "tanh"):``: every member is a value the variable takes.
+            assert binding.iterable is not None
+            members = self._value(binding.iterable, binding.scope, depth + 1)
+            label = f"search space `for {name} in {self.code(binding.iterable)}`"
+            listed = members.value if members.known else None
+            if isinstance(listed, tuple) and all(m is None or isinstance(m, str) for m in listed):
+                space = self._space(members, None, label)
+                if space is not None:
+                    return space
         return Arg.unknown(f"`{name}` is a {binding.why}")
+
+    def _literal_sequence(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
+        """A tuple or list written out, or a name bound once to one and never changed in place
+        (``acts.append(...)``)."""
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return True
+        if not isinstance(expr, cst.Name) or self._changed_in_place(expr.value, scope):
+            return False
+        found = self.bindings(expr.value, scope)
+        if not (
+            len(found) == 1
+            and isinstance(found[0], Value)
+            and isinstance(found[0].expr, (cst.Tuple, cst.List))
+        ):
+            return False
+        return not any(
+            isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.value.value == expr.value
+            and call.func.attr.value in LIST_MUTATORS
+            for call in self.index.calls
+        )
 
     def _unbounded_passed(self, param: Param, base: Arg, depth: int) -> Arg | None:
         """An unbounded activation that a call of the parameter's function, visible in this
