@@ -183,6 +183,8 @@ class LayerObj(Sym):
     node: cst.Call
     frame: Frame
     inner: list[LayerObj] = field(default_factory=list)
+    # Its arguments' values in its frame, by (name, position), once asked (:meth:`layer_arg`).
+    args: dict[tuple[str, int | None], Arg | None] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -957,7 +959,15 @@ class Interpreter:
         return model
 
     def layer_arg(self, layer: LayerObj, name: str, position: int | None = None) -> Arg | None:
-        """The value of a layer's argument; None when absent (and no ``**`` could set it)."""
+        """The value of a layer's argument; None when absent (and no ``**`` could set it).
+        Evaluated once per layer object (a call in one frame): shapes, producers and contexts
+        ask again every time the layer is applied."""
+        key = (name, position)
+        if key not in layer.args:
+            layer.args[key] = self.evaluate_layer_arg(layer, name, position)
+        return layer.args[key]
+
+    def evaluate_layer_arg(self, layer: LayerObj, name: str, position: int | None) -> Arg | None:
         expr = argument(layer.node, name, position)
         if expr is not None:
             return self.scalar(expr, layer.frame)
