@@ -6,7 +6,7 @@ corpus (default: the real corpus of ``real_corpus.py``, built if missing) the wa
 the files that pass the prefilter with the default settings. It prints:
 
 - the own time of each group: our modules (``positions``, ``scopes``, ``resolver``, ``interpreter``,
-  ``analyzer``, ``engine``, ``rules``...), libcst's parser, the rest of libcst (visitors, codegen)
+  ``layer_ir``, ``engine``, ``rules``...), libcst's parser, the rest of libcst (visitors, codegen)
   and the standard library -- own times add up to the total;
 - the cumulative time of the analysis' stages (the functions of the source frontend that the run
   calls: parse, scope index, layer search, context, noqa), when they exist under those names;
@@ -40,7 +40,7 @@ STAGES = (
     ("source frontend", "source/__init__.py", "analyze"),
     ("parse (libcst)", "source/__init__.py", "parse"),
     ("scope index", "scopes.py", "index_module"),
-    ("layers (interpreter + IR)", "analyzer.py", "find_layers"),
+    ("layers (interpreter + IR)", "layer_ir.py", "find_layers"),
     ("interpreter walk + records", "interpreter.py", "interpret"),
     ("uncalled functions", "interpreter.py", "run_uncalled"),
     ("positions (codegen pass)", "positions.py", "__init__"),
@@ -97,8 +97,8 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
         import libcst
 
         from kerasrnnlint.frontends.source import _parse_or_mask, deep_recursion
-        from kerasrnnlint.frontends.source.analyzer import describe
         from kerasrnnlint.frontends.source.interpreter import interpret
+        from kerasrnnlint.frontends.source.layer_ir import describe
         from kerasrnnlint.frontends.source.noqa import noqa_map
         from kerasrnnlint.frontends.source.positions import Positions
         from kerasrnnlint.frontends.source.project import project_for

@@ -9,7 +9,7 @@ Levels, top down (data flows one way):
 3. **interpreter** (:mod:`.scopes`, :mod:`.values`, :mod:`.resolver`, :mod:`.interpreter`): one
    walk over the linted module that evaluates its values and its layer graph together, asking
    level 1 for imported names;
-4. **layer IR** (:mod:`.analyzer`): the recorded layers as :class:`ir.RecurrentLayer`.
+4. **layer IR** (:mod:`.layer_ir`): the recorded layers as :class:`ir.RecurrentLayer`.
 
 :func:`analyze` parses the text once with libcst, indexes scopes and calls in one pass, walks
 the module once (the layers with their resolved arguments and training context), and reads the
@@ -30,7 +30,7 @@ import libcst as cst
 
 from kerasrnnlint.frontends import ipython, pyparse_errors
 from kerasrnnlint.frontends.base import FrontendResult, InputError
-from kerasrnnlint.frontends.source.analyzer import find_layers
+from kerasrnnlint.frontends.source.layer_ir import find_layers
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.project import project_for
 from kerasrnnlint.frontends.source.resolver import Resolver
