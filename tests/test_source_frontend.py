@@ -17,7 +17,7 @@ from kerasrnnlint.frontends.source.interpreter import Interpreter, interpret
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.resolver import Resolver
 from kerasrnnlint.frontends.source.scopes import index_module
-from kerasrnnlint.ir import Arg, RecurrentLayer, Span
+from kerasrnnlint.ir import Arg, Context, RecurrentLayer, Span
 
 
 def only_layer(text: str) -> RecurrentLayer:
@@ -520,3 +520,33 @@ def test_frontends_do_not_import_the_risk_model() -> None:
             if any(n.startswith(("kerasrnnlint.severity", "kerasrnnlint.rules")) for n in names):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_layers_the_walk_never_constructs_keep_their_arguments() -> None:
+    """A layer in a dict value, a lambda or a class body is not constructed by the walk; it is
+    recorded all the same, with its arguments resolved and no context."""
+    text = (
+        "from keras import layers\n"
+        "ACT = 'relu'\n"
+        "CELLS = {'rnn': layers.LSTM(8, activation=ACT)}\n"
+        "make = lambda: layers.GRU(4, activation='elu')\n"
+        "class Config:\n"
+        "    rnn = layers.SimpleRNN(2, activation='selu')\n"
+    )
+    found = analyze(text, "m.py").layers
+    assert [(layer.cls, layer.arg("activation").value) for layer in found] == [
+        ("LSTM", "relu"),
+        ("GRU", "elu"),
+        ("SimpleRNN", "selu"),
+    ]
+    assert found[0].arg("activation").origin == "constant `ACT`"
+    assert all(layer.context == Context() for layer in found)
+
+
+def test_a_walk_cut_short_by_its_budget_keeps_every_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kerasrnnlint.frontends.source import interpreter
+
+    text = "from keras import layers\n" + "x = 1\n" * 50 + "layers.LSTM(8, activation='relu')\n"
+    monkeypatch.setattr(interpreter, "BUDGET", 10)
+    (layer,) = analyze(text, "m.py").layers
+    assert layer.arg("activation").value == "relu"
