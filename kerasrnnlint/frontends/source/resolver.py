@@ -146,8 +146,8 @@ class Resolver:
         self._dicts: dict[tuple[int, int], DictView | None] = {}
         # The calls by callee name ("": ``super().__init__``), for :meth:`_calls_of`.
         self._callees: dict[str, list[tuple[int, cst.Call]]] | None = None
-        # Each expression is evaluated once per (node, scope, activation search): the layer
-        # search, the interpreter's walk and the summary all ask for the same values.
+        # Each expression is evaluated once per (node, scope, activation search): the
+        # interpreter's walk, the layer records and the summary ask for the same values.
         self._evaluated: dict[tuple[int, int, bool, bool], Arg] = {}
         self._qualified: dict[tuple[int, int], str | None] = {}
 
