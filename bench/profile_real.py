@@ -5,8 +5,8 @@ corpus (default: the real corpus of ``real_corpus.py``, built if missing) the wa
 (read, prefilter, decode), then profiles, in this process (what ``-j 1`` does), the analysis of
 the files that pass the prefilter with the default settings. It prints:
 
-- the own time of each group: our modules (``positions``, ``scopes``, ``resolver``, ``context``,
-  ``analyzer``, ``engine``, ``rules``...), libcst's parser, the rest of libcst (visitors, codegen)
+- the own time of each group: our modules (``positions``, ``scopes``, ``resolver``, ``interpreter``,
+  ``layer_ir``, ``engine``, ``rules``...), libcst's parser, the rest of libcst (visitors, codegen)
   and the standard library -- own times add up to the total;
 - the cumulative time of the analysis' stages (the functions of the source frontend that the run
   calls: parse, scope index, layer search, context, noqa), when they exist under those names;
@@ -40,8 +40,8 @@ STAGES = (
     ("source frontend", "source/__init__.py", "analyze"),
     ("parse (libcst)", "source/__init__.py", "parse"),
     ("scope index", "scopes.py", "index_module"),
-    ("layer search", "analyzer.py", "find_layers"),
-    ("context (interpreter)", "interpreter.py", "attach_context"),
+    ("layers (interpreter + IR)", "layer_ir.py", "find_layers"),
+    ("interpreter walk + records", "interpreter.py", "interpret"),
     ("uncalled functions", "interpreter.py", "run_uncalled"),
     ("positions (codegen pass)", "positions.py", "__init__"),
     ("noqa", "noqa.py", "noqa_map"),
@@ -97,8 +97,8 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
         import libcst
 
         from kerasrnnlint.frontends.source import _parse_or_mask, deep_recursion
-        from kerasrnnlint.frontends.source.analyzer import find_layers
-        from kerasrnnlint.frontends.source.interpreter import attach_context
+        from kerasrnnlint.frontends.source.interpreter import interpret
+        from kerasrnnlint.frontends.source.layer_ir import describe
         from kerasrnnlint.frontends.source.noqa import noqa_map
         from kerasrnnlint.frontends.source.positions import Positions
         from kerasrnnlint.frontends.source.project import project_for
@@ -129,8 +129,10 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
                 index = timed("scope index", index_module, module)
                 linked = project_for(path)
                 resolver = Resolver(index, path, linked)
-                found = timed("layer search (incl. positions)", find_layers, resolver)
-                layers = timed("context", attach_context, module, resolver, found)
+                walk = "interpreter (layers, values, context)"
+                records = timed(walk, interpret, module, resolver)
+                ir = "layer IR (incl. positions)"
+                layers = [timed(ir, describe, resolver, record) for record in records]
                 if layers:
                     timed("noqa", noqa_map, text)
                 if resolver._positions is not None:  # the codegen pass ran: time it again
@@ -160,7 +162,7 @@ def main() -> None:
     from kerasrnnlint.config import Settings
 
     # The analysis' modules (and libcst) imported first: imports are not the analysis.
-    from kerasrnnlint.frontends.source import analyzer, interpreter, noqa, project  # noqa: F401
+    from kerasrnnlint.frontends.source import interpreter, layer_ir, noqa, project  # noqa: F401
 
     if args.no_cache:
         project.configure(cache=False)

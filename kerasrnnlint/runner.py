@@ -285,7 +285,7 @@ def _parallel(items: Sequence[Prepared], settings: Settings, jobs: int) -> Itera
     from concurrent.futures import ProcessPoolExecutor
 
     # Import the source frontend (libcst) once, here, so that forked workers inherit it.
-    from kerasrnnlint.frontends.source import analyzer, interpreter, noqa, summary  # noqa: F401
+    from kerasrnnlint.frontends.source import interpreter, layer_ir, noqa, summary  # noqa: F401
 
     methods = multiprocessing.get_all_start_methods()
     method = "fork" if sys.platform.startswith("linux") and "fork" in methods else None

@@ -13,11 +13,11 @@ import pytest
 from kerasrnnlint.frontends import ipython
 from kerasrnnlint.frontends.base import InputError
 from kerasrnnlint.frontends.source import analyze, parse, project
-from kerasrnnlint.frontends.source.analyzer import find_layers
+from kerasrnnlint.frontends.source.interpreter import Interpreter, interpret
 from kerasrnnlint.frontends.source.noqa import noqa_map
 from kerasrnnlint.frontends.source.resolver import Resolver
 from kerasrnnlint.frontends.source.scopes import index_module
-from kerasrnnlint.ir import Arg, RecurrentLayer, Span
+from kerasrnnlint.ir import Arg, Context, RecurrentLayer, Span
 
 
 def only_layer(text: str) -> RecurrentLayer:
@@ -291,14 +291,42 @@ def test_resolver_names_keras_classes_and_values() -> None:
     assert resolver.span(adam) == Span(4, 7, 4, 44)
 
 
-def test_found_pairs_layers_with_their_outermost_wrapper_call() -> None:
+def test_records_pair_layers_with_their_outermost_wrapper_call() -> None:
     text = "from keras import layers\nm = [layers.Bidirectional(layers.LSTM(4)), layers.GRU(2)]\n"
-    resolver = Resolver(index_module(cst.parse_module(text)), "m.py")
-    found = find_layers(resolver)
-    assert [(resolver.code(call), layer.cls) for call, layer in found] == [
-        ("layers.Bidirectional(layers.LSTM(4))", "LSTM"),
-        ("layers.GRU(2)", "GRU"),
+    module = cst.parse_module(text)
+    resolver = Resolver(index_module(module), "m.py")
+    records = interpret(module, resolver)
+    assert [(resolver.code(r.outer), r.cls, r.wrappers) for r in records] == [
+        ("layers.Bidirectional(layers.LSTM(4))", "LSTM", ("Bidirectional",)),
+        ("layers.GRU(2)", "GRU", ()),
     ]
+
+
+def test_one_walk_resolves_each_argument_once() -> None:
+    """The walk constructs the layer (twice: ``build`` is called twice) and the layer search
+    asks for its arguments again: each expression is evaluated once, the same value is kept."""
+    text = (
+        "from keras import layers, Sequential\n"
+        "ACT = 'relu'\n"
+        "def build(units=4):\n"
+        "    return layers.LSTM(units, activation=ACT)\n"
+        "m = Sequential([layers.Input((5, 3)), build(), build()])\n"
+    )
+    module = cst.parse_module(text)
+    resolver = Resolver(index_module(module), "m.py")
+    interpreter = Interpreter(resolver)
+    recurrent = interpreter.recurrent_calls()
+    interpreter.run(module)
+    lstm = recurrent[0][0]
+    assert id(lstm) in interpreter.resolved  # resolved when the walk constructed it
+    (record,) = interpreter.records(recurrent)
+    assert dict(record.args)["activation"].value == "relu"
+    assert dict(record.args)["units"].origin == "default of parameter `units`"
+    assert record.context is not None and record.context.timesteps == 5
+    act = lstm.args[1].value
+    # memoized per (node, scope, activation search)
+    assert resolver.value(act, activation=True) is resolver.value(act, activation=True)
+    assert resolver.value(act) is resolver.value(act)
 
 
 # -- noqa ------------------------------------------------------------------------------------------
@@ -471,3 +499,54 @@ def test_constraint_regularizer_and_initializer_objects_are_resolved() -> None:
     assert not found["recurrent_initializer"].known
     assert "seed" in found["recurrent_initializer"].origin
     assert not found["recurrent_regularizer"].known
+
+
+def test_frontends_do_not_import_the_risk_model() -> None:
+    """Data flows one way: frontends produce the IR, the risk model (severity) reads it. A
+    search space is rated by the activation table the two share (``activations``)."""
+    import ast
+    from pathlib import Path
+
+    import kerasrnnlint.frontends as frontends
+
+    offenders = []
+    for path in sorted(Path(frontends.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n.startswith(("kerasrnnlint.severity", "kerasrnnlint.rules")) for n in names):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+
+
+def test_layers_the_walk_never_constructs_keep_their_arguments() -> None:
+    """A layer in a dict value, a lambda or a class body is not constructed by the walk; it is
+    recorded all the same, with its arguments resolved and no context."""
+    text = (
+        "from keras import layers\n"
+        "ACT = 'relu'\n"
+        "CELLS = {'rnn': layers.LSTM(8, activation=ACT)}\n"
+        "make = lambda: layers.GRU(4, activation='elu')\n"
+        "class Config:\n"
+        "    rnn = layers.SimpleRNN(2, activation='selu')\n"
+    )
+    found = analyze(text, "m.py").layers
+    assert [(layer.cls, layer.arg("activation").value) for layer in found] == [
+        ("LSTM", "relu"),
+        ("GRU", "elu"),
+        ("SimpleRNN", "selu"),
+    ]
+    assert found[0].arg("activation").origin == "constant `ACT`"
+    assert all(layer.context == Context() for layer in found)
+
+
+def test_a_walk_cut_short_by_its_budget_keeps_every_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kerasrnnlint.frontends.source import interpreter
+
+    text = "from keras import layers\n" + "x = 1\n" * 50 + "layers.LSTM(8, activation='relu')\n"
+    monkeypatch.setattr(interpreter, "BUDGET", 10)
+    (layer,) = analyze(text, "m.py").layers
+    assert layer.arg("activation").value == "relu"

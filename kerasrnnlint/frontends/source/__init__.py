@@ -6,13 +6,14 @@ Levels, top down (data flows one way):
    module name means, and resolution of names across modules;
 2. **module summary** (:mod:`.summary`): what one module exports, computed once per module (cached
    on disk by content hash);
-3. **interpreter** (:mod:`.scopes`, :mod:`.values`, :mod:`.resolver`, :mod:`.interpreter`): the
-   values and the layer graph of the linted module, asking level 1 for imported names;
-4. **layer IR** (:mod:`.analyzer`): the recurrent layer calls as :class:`ir.RecurrentLayer`.
+3. **interpreter** (:mod:`.scopes`, :mod:`.values`, :mod:`.resolver`, :mod:`.interpreter`): one
+   walk over the linted module that evaluates its values and its layer graph together, asking
+   level 1 for imported names;
+4. **layer IR** (:mod:`.layer_ir`): the recorded layers as :class:`ir.RecurrentLayer`.
 
-:func:`analyze` parses the text once with libcst, indexes scopes and calls in one pass, finds the
-layers with their resolved arguments and training context, and reads the ``# noqa`` comments
-(:mod:`.noqa`).
+:func:`analyze` parses the text once with libcst, indexes scopes and calls in one pass, walks
+the module once (the layers with their resolved arguments and training context), and reads the
+``# noqa`` comments (:mod:`.noqa`).
 """
 
 from __future__ import annotations
@@ -236,8 +237,7 @@ def analyze(
     :class:`~.incremental.IncrementalParser`, which re-parses only the statements an edit
     touched).
     """
-    from kerasrnnlint.frontends.source.analyzer import find_layers
-    from kerasrnnlint.frontends.source.interpreter import attach_context
+    from kerasrnnlint.frontends.source.layer_ir import find_layers
     from kerasrnnlint.frontends.source.noqa import noqa_map
     from kerasrnnlint.frontends.source.project import project_for
     from kerasrnnlint.frontends.source.resolver import Resolver
@@ -250,8 +250,7 @@ def analyze(
     try:
         with deep_recursion():
             resolver = Resolver(index_module(module), path, linked, text)
-            found = find_layers(resolver)
-            layers = attach_context(module, resolver, found)
+            layers = find_layers(module, resolver)
     except RecursionError:
         raise InputError("cannot analyze: nested too deeply") from None
     # Suppressions only matter for findings, and findings need layers: skip the tokenize pass.

@@ -1,10 +1,13 @@
-"""The training context of each recurrent layer found in a module, from source alone.
+"""The abstract interpreter of a module: its recurrent layers, their arguments and training
+context, from source alone, in one walk.
 
-For each layer the analyzer found, :func:`attach_context` fills in :class:`ir.Context`: the layer
-that feeds it (after looking through pass-through layers, classified with
-:func:`kerasrnnlint.producers.classify` like the saved-model frontend does), the input shape
-(sequence length T and features F) when it is visible, and the optimizer of the model that contains
-it when that model is compiled in the same module. What is not visible stays None: never a guess.
+:func:`interpret` records each recurrent layer call as a :class:`LayerRecord`: its class, its
+arguments (resolved once, by the value domain :mod:`.resolver`, when the walk constructs the
+layer), the wrappers around it, and :class:`ir.Context`: the layer that feeds it (after looking
+through pass-through layers, classified with :func:`kerasrnnlint.producers.classify` like the
+saved-model frontend does), the input shape (sequence length T and features F) when it is
+visible, and the optimizer of the model that contains it when that model is compiled in the same
+module. What is not visible stays None: never a guess.
 
 How: a small abstract interpreter walks the module's statements in order, once, without running
 anything. It tracks a handful of symbolic values: Keras layer objects (a constructor call), symbolic
@@ -41,15 +44,16 @@ from kerasrnnlint.frontends.source import imports
 from kerasrnnlint.frontends.source.resolver import Resolver, argument
 from kerasrnnlint.ir import (
     DEFAULT_LEARNING_RATES,
+    FIXED_TANH_CLASSES,
     POSITIONAL_PARAMS,
     RECURRENT_CLASSES,
+    WRAPPER_CLASSES,
     Arg,
     ArgValue,
     Context,
     Optimizer,
     Producer,
     ProducerKind,
-    RecurrentLayer,
 )
 
 # Statements (and expressions) the interpreter may evaluate per module, and call depth.
@@ -179,6 +183,8 @@ class LayerObj(Sym):
     node: cst.Call
     frame: Frame
     inner: list[LayerObj] = field(default_factory=list)
+    # Its arguments' values in its frame, by (name, position), once asked (:meth:`layer_arg`).
+    args: dict[tuple[str, int | None], Arg | None] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -264,6 +270,24 @@ class ScheduleObj(Sym):
     cls: str
 
 
+@dataclass(frozen=True)
+class LayerRecord:
+    """One recurrent layer call, as the walk constructed it: its class, its arguments resolved
+    once (by parameter name, :func:`layer_args`), the wrappers around it (outermost first) and
+    the training context its applications gave (None: never applied where the walk saw it).
+
+    ``outer`` is the call of its outermost wrapper (``Bidirectional(LSTM(8))``), or the layer
+    call itself when it is not wrapped: the node a ``Sequential([...])`` list holds."""
+
+    call: cst.Call
+    cls: str
+    args: tuple[tuple[str, Arg], ...]
+    open_kwargs: bool
+    outer: cst.Call
+    wrappers: tuple[str, ...]
+    context: Context | None
+
+
 # --------------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------------
@@ -346,6 +370,77 @@ class Interpreter:
         self.calls_of: dict[int, int] = {}
         self.active: list[int] = []
         self.standalone: dict[int, Instance] = {}
+        # The Keras class of each callee, and the resolved arguments of each recurrent layer
+        # call: computed once, whether the walk or the layer search asks first.
+        self.classes_of: dict[int, str | None] = {}
+        self.resolved: dict[int, tuple[dict[str, Arg], bool]] = {}
+
+    # -- the layer graph ---------------------------------------------------------------------------
+
+    def class_of(self, call: cst.Call) -> str | None:
+        """The Keras class ``call`` constructs (``"LSTM"``, ``"Sequential"``), or None."""
+        key = id(call)
+        if key not in self.classes_of:
+            self.classes_of[key] = self.resolver.keras_class(call.func)
+        return self.classes_of[key]
+
+    def recurrent_calls(self) -> list[tuple[cst.Call, str]]:
+        """The module's recurrent layer calls, in source order (the fixed-tanh CuDNN classes
+        have no argument to check)."""
+        found = []
+        for call in self.resolver.index.calls:
+            cls = self.class_of(call)
+            if cls is not None and cls in RECURRENT_CLASSES and cls not in FIXED_TANH_CLASSES:
+                found.append((call, cls))
+        return found
+
+    def layer_arguments(self, call: cst.Call, cls: str) -> tuple[dict[str, Arg], bool]:
+        """The resolved arguments of a layer call (see :func:`layer_args`), once per call."""
+        key = id(call)
+        if key not in self.resolved:
+            self.resolved[key] = layer_args(self.resolver, call, cls)
+        return self.resolved[key]
+
+    def wrapper_parents(self) -> dict[int, tuple[str, cst.Call]]:
+        """For each call a wrapper wraps (its layer or cell arguments, through lists and
+        single-assignment names), that wrapper's class and call; the first wrapper wins."""
+        parents: dict[int, tuple[str, cst.Call]] = {}
+        for call in self.resolver.index.calls:
+            wrapper = self.class_of(call)
+            if wrapper not in WRAPPER_CLASSES:
+                continue
+            assert wrapper is not None
+            for keyword, position in WRAPPED[wrapper]:
+                expr = argument(call, keyword, position)
+                if expr is None:
+                    continue
+                for inner in wrapped_calls(self.resolver, expr):
+                    if inner is not call:
+                        parents.setdefault(id(inner), (wrapper, call))
+        return parents
+
+    def records(self, recurrent: list[tuple[cst.Call, str]]) -> list[LayerRecord]:
+        """The records of the recurrent layer calls (:meth:`recurrent_calls`), with what the
+        walk learnt about them (call after :meth:`run`)."""
+        parents = self.wrapper_parents() if recurrent else {}
+        found = []
+        for call, cls in recurrent:
+            wrappers: list[str] = []
+            outer = call
+            seen = {id(call)}
+            while id(outer) in parents:
+                name, parent = parents[id(outer)]
+                if id(parent) in seen:
+                    break
+                seen.add(id(parent))
+                wrappers.append(name)
+                outer = parent
+            args, open_kwargs = self.layer_arguments(call, cls)
+            context = self.context(outer)
+            wrapped = tuple(reversed(wrappers))
+            resolved = tuple(args.items())
+            found.append(LayerRecord(call, cls, resolved, open_kwargs, outer, wrapped, context))
+        return found
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -665,7 +760,7 @@ class Interpreter:
 
     def eval_call(self, node: cst.Call, frame: Frame) -> Sym:
         func = node.func
-        keras = self.resolver.keras_class(func)
+        keras = self.class_of(node)
         if keras is not None and not isinstance(self.local_callee(func, frame), FunctionObj):
             return self.construct(keras, node, frame)
         merge = self.merge_function(func)
@@ -811,6 +906,8 @@ class Interpreter:
             return self.optimizer(cls, node, frame)
         if cls in SCHEDULES:
             return self.schedule(cls, node, frame)
+        if cls in RECURRENT_CLASSES and cls not in FIXED_TANH_CLASSES:
+            self.layer_arguments(node, cls)  # resolved once, here, for the layer's record
         layer = LayerObj(cls, node, frame)
         for keyword, position in WRAPPED.get(cls, ()):
             expr = argument(node, keyword, position)
@@ -862,7 +959,15 @@ class Interpreter:
         return model
 
     def layer_arg(self, layer: LayerObj, name: str, position: int | None = None) -> Arg | None:
-        """The value of a layer's argument; None when absent (and no ``**`` could set it)."""
+        """The value of a layer's argument; None when absent (and no ``**`` could set it).
+        Evaluated once per layer object (a call in one frame): shapes, producers and contexts
+        ask again every time the layer is applied."""
+        key = (name, position)
+        if key not in layer.args:
+            layer.args[key] = self.evaluate_layer_arg(layer, name, position)
+        return layer.args[key]
+
+    def evaluate_layer_arg(self, layer: LayerObj, name: str, position: int | None) -> Arg | None:
         expr = argument(layer.node, name, position)
         if expr is not None:
             return self.scalar(expr, layer.frame)
@@ -1422,6 +1527,87 @@ WRAPPED: dict[str, tuple[tuple[str, int | None], ...]] = {
 }
 
 
+# Arguments whose value is an activation: stored as canonical names.
+ACTIVATION_ARGS: frozenset[str] = frozenset({"activation", "recurrent_activation"})
+
+
+def wrapped_calls(resolver: Resolver, expr: cst.BaseExpression) -> list[cst.Call]:
+    """The calls an argument of a wrapper stands for: ``LSTM(8)``, ``[cell_a, LSTMCell(4)]``."""
+    target, _ = resolver.deref(expr)
+    if isinstance(target, cst.Call):
+        return [target]
+    if isinstance(target, (cst.List, cst.Tuple)):
+        calls = []
+        for element in target.elements:
+            if isinstance(element, cst.StarredElement):
+                continue
+            inner, _ = resolver.deref(element.value)
+            if isinstance(inner, cst.Call):
+                calls.append(inner)
+        return calls
+    return []
+
+
+def activation_arg(arg: Arg) -> Arg:
+    """An activation argument with its value made canonical (``"swish"`` → ``"silu"``)."""
+    if not arg.known or arg.value is None:
+        return arg
+    if isinstance(arg.value, str):
+        name = activations.canonical(arg.value)
+        if name is None:
+            return Arg.unknown(f"{arg.value!r} is not a known Keras activation", arg.span)
+        return Arg(name, True, arg.origin, arg.span, arg.keyword)
+    return Arg.unknown(f"{arg.value!r} is not an activation", arg.span)
+
+
+def layer_args(resolver: Resolver, call: cst.Call, cls: str) -> tuple[dict[str, Arg], bool]:
+    """The resolved arguments of a layer call, and whether an unresolved ``*``/``**`` may set more.
+
+    Positional arguments are named per :data:`ir.POSITIONAL_PARAMS` (``keyword=False``). A
+    ``**`` dict that is visible contributes its entries; their ``span`` is the value in the call
+    when the dict is written there, else the ``**`` expression (``cfg`` in ``**cfg``).
+    Activations are canonical (``"swish"`` → ``"silu"``).
+    """
+    names = POSITIONAL_PARAMS.get(cls, ())
+    args: dict[str, Arg] = {}
+    open_kwargs = False
+    positional_known = True
+    position = 0
+    for arg in call.args:
+        if arg.star == "*":
+            open_kwargs = True
+            positional_known = False
+        elif arg.star == "**":
+            view = resolver.dict_items(arg.value)
+            if view is None:
+                open_kwargs = True
+                continue
+            open_kwargs = open_kwargs or view.open
+            for item in view.items:
+                value = resolver.item_value(item)
+                if item.via is not None:
+                    via = f"`**{resolver.code(item.via)}`"
+                    origin = via if value.origin == "literal" else f"{value.origin} via {via}"
+                    value = Arg(value.value, value.known, origin, resolver.span(item.via))
+                args.pop(item.key, None)
+                args[item.key] = value
+        elif arg.keyword is not None:
+            args.pop(arg.keyword.value, None)
+            activation = arg.keyword.value in ACTIVATION_ARGS
+            args[arg.keyword.value] = resolver.value(arg.value, activation=activation)
+        else:
+            if positional_known and position < len(names):
+                activation = names[position] in ACTIVATION_ARGS
+                value = resolver.value(arg.value, activation=activation)
+                args[names[position]] = Arg(
+                    value.value, value.known, value.origin, value.span, keyword=False
+                )
+            position += 1
+    for key in ACTIVATION_ARGS & args.keys():
+        args[key] = activation_arg(args[key])
+    return args, open_kwargs
+
+
 def first_int(arg: Arg | None) -> int | None:
     """An int, or the first element of a tuple of ints (``kernel_size=(3,)``)."""
     if arg is None or not arg.known:
@@ -1450,27 +1636,20 @@ def riskiest(found: Sequence[Producer | None]) -> Producer | None:
     return best
 
 
-def attach_context(
-    module: cst.Module, resolver: Resolver, found: Sequence[tuple[cst.Call, RecurrentLayer]]
-) -> list[RecurrentLayer]:
-    """The found layers with their training context (what is not visible stays None).
-
-    ``found`` pairs each layer with the ``cst.Call`` of its outermost wrapper call (or the layer
-    call itself), see :mod:`.analyzer`; contexts are looked up by that node and the layer's own
-    call, so either works.
-    """
-    if not found:
-        return []
+def interpret(module: cst.Module, resolver: Resolver) -> list[LayerRecord]:
+    """The recurrent layers of a module with their arguments and training context, from one
+    walk over its statements (none when the module constructs no recurrent layer: then there is
+    nothing to walk for). A walk cut short by :data:`BUDGET` keeps what it saw; layers it never
+    reached keep their arguments and no context."""
     interpreter = Interpreter(resolver)
+    recurrent = interpreter.recurrent_calls()
+    if not recurrent:
+        return []
     try:
         interpreter.run(module)
     except (Exhausted, RecursionError):
         interpreter.attach_optimizers()
-    layers = []
-    for call, layer in found:
-        context = interpreter.context(call)
-        layers.append(layer.with_context(context) if context is not None else layer)
-    return layers
+    return interpreter.records(recurrent)
 
 
-__all__ = ["attach_context"]
+__all__ = ["LayerRecord", "interpret", "layer_args"]

@@ -1,9 +1,12 @@
-"""The resolver: what a name, attribute or expression in a module stands for, without running it.
+"""The interpreter's value domain: what a name, attribute or expression in a module stands for,
+without running it.
 
 Built once per module from :func:`.scopes.index_module` (one visitor pass). Every method takes a
 libcst node of that module and, optionally, the scope it is evaluated in (by default the scope the
-node was found in, :meth:`Resolver.scope_of`). The training-context code (``context.py``) uses it on
-any expression:
+node was found in, :meth:`Resolver.scope_of`); values and dotted names are computed once per
+(node, scope). The interpreter (:mod:`.interpreter`) asks it for the leaves of its walk and the
+arguments of the layers it constructs, the module summary (:mod:`.summary`) for what a module
+exports:
 
 - :meth:`Resolver.keras_class`: the Keras class (or capitalised factory) a callee names:
   ``"LSTM"``, ``"Conv1D"``, ``"Sequential"``, ``"Input"``, ``"Adam"``; None when it is not Keras.
@@ -56,6 +59,11 @@ if TYPE_CHECKING:
 
 # Origins that say more than the name a value is reached through: kept as they are.
 KEPT_ORIGINS = ("search space", "choices of command-line option", "command-line default")
+
+# The methods that change a list in place (a loop over it no longer iterates what is written).
+LIST_MUTATORS: frozenset[str] = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"}
+)
 
 # How many names/attributes/subscripts a resolution may follow (guards against ``a = b; b = a``).
 MAX_DEPTH = 64
@@ -138,6 +146,10 @@ class Resolver:
         self._dicts: dict[tuple[int, int], DictView | None] = {}
         # The calls by callee name ("": ``super().__init__``), for :meth:`_calls_of`.
         self._callees: dict[str, list[tuple[int, cst.Call]]] | None = None
+        # Each expression is evaluated once per (node, scope, activation search): the
+        # interpreter's walk, the layer records and the summary ask for the same values.
+        self._evaluated: dict[tuple[int, int, bool, bool], Arg] = {}
+        self._qualified: dict[tuple[int, int], str | None] = {}
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -320,7 +332,11 @@ class Resolver:
         (``keras = tf.keras``, ``RNNLayer = layers.LSTM``) and parameter defaults
         (``def build(cell=LSTM)``). A local ``def``/``class`` of that name gives None.
         """
-        return self._project_name(self._qualified_name(expr, self._scope(expr, scope), 0))
+        where = self._scope(expr, scope)
+        key = (id(expr), id(where))
+        if key not in self._qualified:
+            self._qualified[key] = self._project_name(self._qualified_name(expr, where, 0))
+        return self._qualified[key]
 
     def _qualified_name(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if depth > MAX_DEPTH:
@@ -423,10 +439,14 @@ class Resolver:
         # (``activation = 'tanh'``): every ``self.method(...)`` would otherwise search.
         remote = self._remote_overrides(cls, attr) if own is not None else []
         if not subclasses and not remote and not _derived(cls.definition):
-            # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``); a
-            # class derived from a base (a Keras layer or model, a base of the project) or
-            # specialised by subclasses declares configuration in its class attributes.
-            return None
+            # ``class Trainer:`` holds plain state anyone may reassign (``t.act = ...``): its
+            # class attribute is the value only while nothing in the module writes that
+            # attribute (no ``self.act =``, no ``t.act =``, no ``setattr``). A class derived
+            # from a base (a Keras layer or model, a base of the project) or specialised by
+            # subclasses declares configuration in its class attributes.
+            writes = self.index.attribute_writes
+            if own is None or attr in writes or "*" in writes:
+                return None
         if own is not None:
             candidates.append(Candidate(f"class attribute `{attr}`", own[0], own[1]))
         else:
@@ -607,12 +627,19 @@ class Resolver:
         name an activation.
         """
         outer = self._activation
+        where = self._scope(expr, scope)
+        key = (id(expr), id(where), activation or outer, self.spans)
+        found = self._evaluated.get(key)
+        if found is not None:
+            return found
         self._activation = activation or outer
         try:
-            arg = self._value(expr, self._scope(expr, scope), 0)
+            arg = self._value(expr, where, 0)
         finally:
             self._activation = outer
-        return Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
+        found = Arg(arg.value, arg.known, arg.origin, self._span_if(expr), arg.keyword)
+        self._evaluated[key] = found
+        return found
 
     def _value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Arg:
         if depth > MAX_DEPTH:
@@ -733,7 +760,39 @@ class Resolver:
             space = self._space(values_of, None, label)
             if space is not None:
                 return space
+        elif binding.scope is not None and self._literal_sequence(binding.iterable, binding.scope):
+            # ``for act in ("relu", "tanh"):``: every member is a value the variable takes.
+            assert binding.iterable is not None
+            members = self._value(binding.iterable, binding.scope, depth + 1)
+            label = f"search space `for {name} in {self.code(binding.iterable)}`"
+            listed = members.value if members.known else None
+            if isinstance(listed, tuple) and all(m is None or isinstance(m, str) for m in listed):
+                space = self._space(members, None, label)
+                if space is not None:
+                    return space
         return Arg.unknown(f"`{name}` is a {binding.why}")
+
+    def _literal_sequence(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
+        """A tuple or list written out, or a name bound once to one and never changed in place
+        (``acts.append(...)``)."""
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return True
+        if not isinstance(expr, cst.Name) or self._changed_in_place(expr.value, scope):
+            return False
+        found = self.bindings(expr.value, scope)
+        if not (
+            len(found) == 1
+            and isinstance(found[0], Value)
+            and isinstance(found[0].expr, (cst.Tuple, cst.List))
+        ):
+            return False
+        return not any(
+            isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.value.value == expr.value
+            and call.func.attr.value in LIST_MUTATORS
+            for call in self.index.calls
+        )
 
     def _unbounded_passed(self, param: Param, base: Arg, depth: int) -> Arg | None:
         """An unbounded activation that a call of the parameter's function, visible in this
@@ -1169,11 +1228,10 @@ class Resolver:
         if not unbounded:
             chosen = default.value if default is not None and default.known else listed[0]
             return Arg(chosen, origin=label)
-        from kerasrnnlint.severity import FAST_DIVERGING
 
         def risk(value: str | None) -> int:
             name = activations.canonical(value) if value is not None else "linear"
-            return 1 if name in FAST_DIVERGING else 0
+            return 1 if name in activations.FAST_DIVERGING else 0
 
         worst = max(unbounded, key=risk)
         shown = [repr(m) for m in dict.fromkeys(unbounded)]

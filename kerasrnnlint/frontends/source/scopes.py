@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import libcst as cst
 
+from kerasrnnlint.frontends.source import values
+
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
 
@@ -145,6 +147,9 @@ class ModuleIndex:
     mutations: dict[str, list[Scope]] = field(default_factory=dict)
     # The scope of each ``def`` and ``class`` body, by id of the definition node.
     inner_scopes: dict[int, Scope] = field(default_factory=dict)
+    # The attribute names assigned on a receiver other than a method's ``self``
+    # (``trainer.act = ...``, ``obj.act += ...``, ``setattr(obj, "act", ...)``).
+    attribute_writes: set[str] = field(default_factory=set)
 
 
 # Methods that change a dict (or list) in place: ``kw.update(activation='relu')``.
@@ -271,6 +276,7 @@ class _Builder:
         self.calls: list[cst.Call] = []
         self.mutations: dict[str, list[Scope]] = {}
         self.inner_scopes: dict[int, Scope] = {}
+        self.attribute_writes: set[str] = set()
 
     def _mutate(self, target: cst.BaseExpression, scope: Scope) -> None:
         """Record ``name[...] = ...`` (and ``del``, ``+=``, mutating calls) on ``name``."""
@@ -437,6 +443,9 @@ class _Builder:
             if method.self_name == target.value.value and method.parent is not None:
                 attrs = method.parent.instance_attrs
                 attrs.setdefault(target.attr.value, []).append(Value(value, method))
+                return
+        if isinstance(target, cst.Attribute):
+            self.attribute_writes.add(target.attr.value)
 
     def return_(self, node: cst.Return, scope: Scope) -> None:
         if node.value is not None and scope.kind == "function":
@@ -453,6 +462,8 @@ class _Builder:
     def aug_assign(self, node: cst.AugAssign, scope: Scope) -> None:
         for name in _target_names(node.target):
             scope.bind(name, Opaque("variable changed by augmented assignment"))
+        if isinstance(node.target, cst.Attribute):
+            self.attribute_writes.add(node.target.attr.value)
         if isinstance(node.target, cst.Subscript):
             self._mutate(node.target, scope)
 
@@ -461,6 +472,8 @@ class _Builder:
         for target in [e.value for e in targets] or [node.target]:
             if isinstance(target, cst.Subscript):
                 self._mutate(target, scope)
+            elif isinstance(target, cst.Attribute):
+                self.attribute_writes.add(target.attr.value)
 
     def named_expr(self, node: cst.NamedExpr, scope: Scope) -> None:
         self._assign(node.target, node.value, scope)
@@ -496,6 +509,11 @@ class _Builder:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
             self._mutate(func.value, scope)
+        elif isinstance(func, cst.Name) and func.value in ("setattr", "delattr"):
+            # ``setattr(obj, "act", ...)``: any name it could be (a computed one: every name).
+            given = node.args[1].value if len(node.args) > 1 else None
+            written = values.string(given) if given is not None else None
+            self.attribute_writes.add(written if written is not None else "*")
 
 
 _Inner = tuple[tuple[str, ...], Scope]
@@ -540,4 +558,5 @@ def index_module(module: cst.Module) -> ModuleIndex:
         builder.calls,
         builder.mutations,
         builder.inner_scopes,
+        attribute_writes=builder.attribute_writes,
     )
