@@ -370,6 +370,24 @@ def test_a_builder_linted_alone_is_not_parsed_again_for_its_callers(tmp_path: Pa
     assert (parsed, cached) == (0, 1)
 
 
+@pytest.mark.parametrize(
+    ("fixture", "linted"),
+    [
+        ("argparse_defaults", "model.py"),  # a builder called from train.py
+        ("class_attributes", "base.py"),  # subclasses overriding class attributes elsewhere
+    ],
+)
+def test_a_module_linted_alone_is_parsed_only_for_the_others(
+    tmp_path: Path, fixture: str, linted: str
+) -> None:
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, root)
+    whole = [row for row in rows(lint(root, "--no-cache")[0]) if row[0] == linted]
+    found, parsed, _ = lint(root / linted, "--no-cache")
+    assert whole and rows(found) == whole
+    assert parsed == 1  # the one other module of the project; the linted one never
+
+
 def test_an_unsaved_builder_is_what_its_callers_are_resolved_through(tmp_path: Path) -> None:
     """The language server lints the buffer, not the file: a builder added but not saved yet
     is the one the calls of another module are matched to."""
