@@ -13,7 +13,9 @@ resolver and interpreter → layer IR).
   in the project (site-packages, the standard library), are external: never read.
 - **Summaries** (:mod:`.summary`) of the modules a linted file imports are computed on demand,
   once per process, from the cache (:mod:`.cache`) when the file's bytes did not change. A module
-  that is imported but not linted is read for its exports only.
+  that is imported but not linted is read for its exports only. The module being linted is not
+  read again: while its callers are searched, its summary comes from the text being linted
+  (:func:`linted`).
 - **Resolution** (:meth:`Project.resolve`) follows a dotted name through re-exports, star imports,
   aliases and dict keys to what it finally is: an :class:`Inside` export of a project module, an
   :class:`Outside` dotted name (``keras.layers.LSTM``), or :class:`Missing` with the reason. Work is

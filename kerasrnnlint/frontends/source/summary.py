@@ -1,11 +1,12 @@
 """Module summaries: what one module offers the others, computed once per module from its text.
 
 A summary is plain data (JSON-serialisable, cached on disk by :mod:`.cache`): for every name
-bound at the top of a module, an :data:`Export` saying what it is; the star-import exports; and
-the calls the module makes to names it imports (so that the callers of a builder function can be
-found in the whole project). A summary depends on its own module's text only: a name the module
-imports is a :class:`Ref` (the dotted name as the module wrote it), resolved later, across
-modules, by :mod:`.project`. That is what makes a content hash a correct cache key.
+bound at the top of a module, an :data:`Export` saying what it is (for a function, also which of
+its parameters flow into which arguments of the recurrent layers it constructs); the star-import
+exports; and the calls the module makes to names it imports (so that the callers of a builder
+function can be found in the whole project). A summary depends on its own module's text only:
+a name the module imports is a :class:`Ref` (the dotted name as the module wrote it), resolved
+later, across modules, by :mod:`.project`. That is what makes a content hash a correct cache key.
 
 Values are computed by the single-module :class:`~.resolver.Resolver` (no project attached), so a
 summary says exactly what the module itself says: a dict changed in place is :class:`Unknown`, a
