@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import run_cli
 
 from kerasrnnlint.engine import lint_source
@@ -352,3 +353,109 @@ def test_a_fifo_named_like_a_module_does_not_stop_the_search_for_callers(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert rows(json.loads(done.stdout)) == [("models.py", 5, "KRL001")]
+
+
+def test_a_builder_linted_alone_is_not_parsed_again_for_its_callers(tmp_path: Path) -> None:
+    """Linting the builder's file alone (pre-commit with one changed file) reads its callers'
+    summaries only: each call is resolved through the builder's own summary, made from the text
+    being linted, not by parsing that file a second time."""
+    root = tmp_path / "builder_call"
+    shutil.copytree(FIXTURES / "builder_call", root)
+    found, parsed, cached = lint(root / "models.py")
+    assert rows(found) == [("models.py", 7, "KRL001"), ("models.py", 11, "KRL001")]
+    assert "via build_lstm(..., act='relu') in train.py:6" in str(found[0]["message"])
+    assert (parsed, cached) == (1, 0)  # train.py
+    again, parsed, cached = lint(root / "models.py")
+    assert rows(again) == rows(found)
+    assert (parsed, cached) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "linted"),
+    [
+        ("argparse_defaults", "model.py"),  # a builder called from train.py
+        ("class_attributes", "base.py"),  # subclasses overriding class attributes elsewhere
+    ],
+)
+def test_a_module_linted_alone_is_parsed_only_for_the_others(
+    tmp_path: Path, fixture: str, linted: str
+) -> None:
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, root)
+    whole = [row for row in rows(lint(root, "--no-cache")[0]) if row[0] == linted]
+    found, parsed, _ = lint(root / linted, "--no-cache")
+    assert whole and rows(found) == whole
+    assert parsed == 1  # the one other module of the project; the linted one never
+
+
+def test_an_unsaved_builder_is_what_its_callers_are_resolved_through(tmp_path: Path) -> None:
+    """The language server lints the buffer, not the file: a builder added but not saved yet
+    is the one the calls of another module are matched to."""
+    root = tmp_path / "builder_call"
+    shutil.copytree(FIXTURES / "builder_call", root)
+    saved = (root / "models.py").read_text()
+    (root / "models.py").write_text(saved.replace("def build_lstm(", "def old_build_lstm("))
+    result = lint_source(saved, str(root / "models.py"))
+    assert [(f.location.line, f.code) for f in result.findings] == [(7, "KRL001"), (11, "KRL001")]
+    assert "via build_lstm(..., act='relu') in train.py:6" in result.findings[0].message
+
+
+BUILDERS = """
+from keras import layers
+import keras
+
+
+def build(units, act="tanh", gate="sigmoid", depth=1, *args, **kwargs):
+    chosen = act
+    cfg = {"recurrent_activation": gate}
+    first = layers.LSTM(units, chosen, **cfg)
+
+    def inner():
+        return keras.layers.GRU(units, *args, **kwargs)
+
+    return layers.Bidirectional(layers.LSTM(depth * 8)), first, inner
+
+
+def dense(units, act="relu"):
+    return layers.Dense(units, activation=act)
+
+
+def configure(act):
+    global ACT
+    ACT = act
+
+
+ACT = "tanh"
+top = layers.SimpleRNN(4, activation=ACT)
+"""
+
+
+def test_a_summary_says_which_parameters_flow_into_which_recurrent_arguments() -> None:
+    found = summary.summarize_text(BUILDERS, "builders.py")
+    build = found.names["build"]
+    assert isinstance(build, summary.Function)
+    assert build.flows == (
+        ("units", "LSTM", "units"),
+        ("act", "LSTM", "activation"),  # by position, through a local name
+        ("gate", "LSTM", "**"),  # in a dict passed with **
+        ("units", "GRU", "units"),  # in a nested function
+        ("args", "GRU", "*"),
+        ("kwargs", "GRU", "**"),
+        ("depth", "LSTM", "units"),
+    )
+    assert build.constructs == ("LSTM", "GRU")
+    assert build.flows_into("act", "activation") and build.flows_into("gate", "activation")
+    assert not build.flows_into("depth", "activation")
+    dense = found.names["dense"]
+    assert isinstance(dense, summary.Function)
+    assert (dense.flows, dense.constructs) == ((), ())  # a Dense is not recurrent
+    # A parameter assigned to a module constant the layer reads: it flows, though the layer is
+    # not in the function.
+    configure = found.names["configure"]
+    assert isinstance(configure, summary.Function)
+    assert configure.flows == (("act", "SimpleRNN", "activation"),)
+    assert configure.constructs == ()
+    assert summary.loads(summary.dumps(found)) == found
+    # A function as the previous format wrote it (no flows) is not read as one without any.
+    with pytest.raises(IndexError):
+        summary.export_in(["f", ["x"], [], None])

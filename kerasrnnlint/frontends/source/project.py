@@ -13,7 +13,9 @@ resolver and interpreter → layer IR).
   in the project (site-packages, the standard library), are external: never read.
 - **Summaries** (:mod:`.summary`) of the modules a linted file imports are computed on demand,
   once per process, from the cache (:mod:`.cache`) when the file's bytes did not change. A module
-  that is imported but not linted is read for its exports only.
+  that is imported but not linted is read for its exports only. The module being linted is not
+  read again: while its callers are searched, its summary comes from the text being linted
+  (:func:`linted`).
 - **Resolution** (:meth:`Project.resolve`) follows a dotted name through re-exports, star imports,
   aliases and dict keys to what it finally is: an :class:`Inside` export of a project module, an
   :class:`Outside` dotted name (``keras.layers.LSTM``), or :class:`Missing` with the reason. Work is
@@ -27,7 +29,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +171,25 @@ def _note(deps: Dependencies) -> None:
     current = _recording.get()
     if current is not None and current is not deps:
         current.merge(deps)
+
+
+# The module being analysed, with what makes its summary from the text being linted (the index
+# that text was parsed into): while set (in this context only: a thread analysing another file
+# does not see it), the project asks it for that module's summary instead of parsing the file
+# again. Searching the callers of a builder resolves each call through the builder's module.
+_linted: contextvars.ContextVar[tuple[Path, Callable[[], ModuleSummary | None]] | None] = (
+    contextvars.ContextVar("kerasrnnlint_linted", default=None)
+)
+
+
+@contextmanager
+def linted(path: Path, make: Callable[[], ModuleSummary | None]) -> Iterator[None]:
+    """Inside, the summary of the module at ``path`` is ``make()`` (None: read the file)."""
+    token = _linted.set((path, make))
+    try:
+        yield
+    finally:
+        _linted.reset(token)
 
 
 def _digest(data: bytes) -> str:
@@ -394,6 +415,11 @@ class Project:
     def summary(self, module: ModuleRef) -> ModuleSummary | None:
         """The summary of a project module (None: it cannot be read, or is a namespace package
         directory, which exports only its submodules)."""
+        own = _linted.get()
+        if own is not None and own[0] == module.path:
+            made = own[1]()  # the text being linted (its result is keyed by that text)
+            if made is not None:
+                return made
         stamp = _stamp(module.path)
         with self._lock:
             known = self._summaries.get(module.path)

@@ -54,8 +54,10 @@ from kerasrnnlint.ir import (
 )
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from kerasrnnlint.frontends.source.project import ModuleRef, Project, Resolution
-    from kerasrnnlint.frontends.source.summary import CallSite, Export
+    from kerasrnnlint.frontends.source.summary import CallSite, Export, ModuleSummary
 
 # Origins that say more than the name a value is reached through: kept as they are.
 KEPT_ORIGINS = ("search space", "choices of command-line option", "command-line default")
@@ -493,7 +495,9 @@ class Resolver:
             return []
         project, here = self.project
         found = []
-        for name, klass, other in project.subclasses(here, node.name.value):
+        with self._as_linted():
+            subclasses = project.subclasses(here, node.name.value)
+        for name, klass, other in subclasses:
             export = klass.get(attr)
             if export is not None:
                 label = f"class attribute `{attr}` of subclass `{name}` in {project.where(other)}"
@@ -895,6 +899,38 @@ class Resolver:
         bound = self.bindings(expr.value, self.scope_of(expr))
         return len(bound) == 1 and isinstance(bound[0], Definition) and bound[0].node is cls
 
+    # This module's summary, made from the linted text once asked (see :meth:`_own_summary`).
+    _own: tuple[ModuleSummary | None] | None = None
+
+    def _own_summary(self) -> ModuleSummary | None:
+        """The summary of this module, from its index (the text being linted, not parsed again):
+        what the project's search for its callers and subclasses resolves their calls and bases
+        through. The same as the file's own summary, computed without the project (so a content
+        hash of the file would be its key); without its call sites, which that search never
+        reads (it passes over the module itself). None: the project reads the file instead."""
+        if self._own is None:
+            from kerasrnnlint.frontends.source.summary import summarize
+
+            made: ModuleSummary | None
+            try:
+                alone = Resolver(self.index, self.path, text=self.text)
+                alone.spans = False
+                made = summarize(alone, calls=False)
+            except Exception:  # a bug of ours: the file is read as before
+                made = None
+            self._own = (made,)
+        return self._own[0]
+
+    def _as_linted(self) -> AbstractContextManager[None]:
+        """Inside, the project takes this module's summary from :meth:`_own_summary`."""
+        from contextlib import nullcontext
+
+        from kerasrnnlint.frontends.source.project import linted
+
+        if self.project is None:
+            return nullcontext()
+        return linted(self.project[1].path, self._own_summary)
+
     def _remote_passed(self, param: Param) -> list[tuple[Export, ModuleRef, str]]:
         """What the other modules of the project pass for ``param``: calls of a module-level
         function; for ``__init__``, calls of the class and ``super().__init__(...)`` in its
@@ -907,15 +943,18 @@ class Resolver:
         position = _position(function.params, param.name)
         sites: list[tuple[CallSite, ModuleRef]] = []
         if param.def_scope.kind == "module":
-            sites = project.callers(here, function.name.value)
+            with self._as_linted():
+                sites = project.callers(here, function.name.value)
         elif param.def_scope.kind == "class" and function.name.value == "__init__":
             owner = param.def_scope.definition
             scope = param.def_scope.parent
             if not isinstance(owner, cst.ClassDef) or scope is None or scope.kind != "module":
                 return []
             position = position - 1 if position else None
-            sites = list(project.callers(here, owner.name.value))
-            for _, klass, other in project.subclasses(here, owner.name.value):
+            with self._as_linted():
+                sites = list(project.callers(here, owner.name.value))
+                subclasses = project.subclasses(here, owner.name.value)
+            for _, klass, other in subclasses:
                 if klass.init is not None:
                     sites.append((klass.init, other))
         found: list[tuple[Export, ModuleRef, str]] = []

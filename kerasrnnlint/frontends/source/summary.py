@@ -1,11 +1,12 @@
 """Module summaries: what one module offers the others, computed once per module from its text.
 
 A summary is plain data (JSON-serialisable, cached on disk by :mod:`.cache`): for every name
-bound at the top of a module, an :data:`Export` saying what it is; the star-import exports; and
-the calls the module makes to names it imports (so that the callers of a builder function can be
-found in the whole project). A summary depends on its own module's text only: a name the module
-imports is a :class:`Ref` (the dotted name as the module wrote it), resolved later, across
-modules, by :mod:`.project`. That is what makes a content hash a correct cache key.
+bound at the top of a module, an :data:`Export` saying what it is (for a function, also which of
+its parameters flow into which arguments of the recurrent layers it constructs); the star-import
+exports; and the calls the module makes to names it imports (so that the callers of a builder
+function can be found in the whole project). A summary depends on its own module's text only:
+a name the module imports is a :class:`Ref` (the dotted name as the module wrote it), resolved
+later, across modules, by :mod:`.project`. That is what makes a content hash a correct cache key.
 
 Values are computed by the single-module :class:`~.resolver.Resolver` (no project attached), so a
 summary says exactly what the module itself says: a dict changed in place is :class:`Unknown`, a
@@ -21,18 +22,21 @@ from typing import Any
 
 import libcst as cst
 
-from kerasrnnlint.frontends.source import values
+from kerasrnnlint.frontends.source import imports, values
 from kerasrnnlint.frontends.source.resolver import Resolver, bounded_activation
-from kerasrnnlint.frontends.source.scopes import Definition, Import, Opaque, Scope, Value
-from kerasrnnlint.ir import ArgValue
+from kerasrnnlint.frontends.source.scopes import Definition, Import, Opaque, Param, Scope, Value
+from kerasrnnlint.ir import POSITIONAL_PARAMS, RECURRENT_CLASSES, ArgValue
 
 # The format of a summary; part of the cache key (with the tool's version).
-FORMAT = 4
+FORMAT = 5
 # Bounded work per module: names exported, call sites kept, entries per dict, dict nesting.
 MAX_NAMES = 4_000
 MAX_CALLS = 4_000
 MAX_ENTRIES = 256
 MAX_NESTING = 8
+# Per function: flows kept; per argument: the expressions looked through for parameters.
+MAX_FLOWS = 256
+MAX_FLOW_NODES = 512
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,26 @@ class DictOf:
 
 @dataclass(frozen=True)
 class Function:
-    """A module-level ``def``: its parameters in order and their defaults."""
+    """A module-level ``def``: its parameters in order and their defaults; which of its
+    parameters flow into which arguments of a recurrent layer, and the recurrent layer classes
+    its body constructs."""
 
     params: tuple[str, ...]
     defaults: tuple[tuple[str, Export], ...] = ()
     returns: Export | None = None  # the one value every ``return`` gives (a factory), if any
+    # (parameter, Keras class, argument): ``LSTM(units, activation=act)`` gives
+    # ("act", "LSTM", "activation") and ("units", "LSTM", "units"); a parameter that reaches the
+    # argument through local names (``a = act``), expressions or a dict passed with ``**`` counts;
+    # the argument is "**" for a ``**`` (``**kwargs`` passed on whole) and "*" for a ``*``.
+    flows: tuple[tuple[str, str, str], ...] = ()
+    constructs: tuple[str, ...] = ()  # ``("LSTM", "GRU")``: in source order, each once
+
+    def flows_into(self, param: str, argument: str | None = None) -> bool:
+        """Does ``param`` flow into a recurrent layer's argument (``argument``, if given; a
+        ``**`` counts for every keyword)?"""
+        return any(
+            p == param and (argument is None or a in (argument, "**")) for p, _, a in self.flows
+        )
 
 
 @dataclass(frozen=True)
@@ -160,17 +179,19 @@ def summarize_text(text: str, path: str) -> ModuleSummary:
         return ModuleSummary(error="cannot analyze: nested too deeply")
 
 
-def summarize(resolver: Resolver) -> ModuleSummary:
-    """The summary of a module already indexed (the linted module reuses its own index)."""
+def summarize(resolver: Resolver, calls: bool = True) -> ModuleSummary:
+    """The summary of a module already indexed (the linted module reuses its own index);
+    without its call sites unless ``calls``."""
     scope = resolver.index.scope
     names: dict[str, Export] = {}
+    flows = _recurrent_flows(resolver)
     for name, found in list(scope.bindings.items())[:MAX_NAMES]:
-        names[name] = _export_bindings(resolver, name, found, scope)
+        names[name] = _export_bindings(resolver, name, found, scope, flows)
     return ModuleSummary(
         names=names,
         star_imports=tuple(scope.star_imports),
         all_names=_all_names(resolver, scope),
-        calls=tuple(_call_sites(resolver)),
+        calls=tuple(_call_sites(resolver)) if calls else (),
     )
 
 
@@ -184,16 +205,20 @@ def _all_names(resolver: Resolver, scope: Scope) -> tuple[str, ...] | None:
     return None
 
 
-def _export_bindings(resolver: Resolver, name: str, found: list[Any], scope: Scope) -> Export:
+def _export_bindings(
+    resolver: Resolver, name: str, found: list[Any], scope: Scope, flows: _Flows
+) -> Export:
     if len(found) != 1:
-        exports = [_export_binding(resolver, name, b, scope) for b in found]
+        exports = [_export_binding(resolver, name, b, scope, flows) for b in found]
         if all(e == exports[0] for e in exports):
             return exports[0]
         return Unknown(f"`{name}` is assigned more than once")
-    return _export_binding(resolver, name, found[0], scope)
+    return _export_binding(resolver, name, found[0], scope, flows)
 
 
-def _export_binding(resolver: Resolver, name: str, binding: Any, scope: Scope) -> Export:
+def _export_binding(
+    resolver: Resolver, name: str, binding: Any, scope: Scope, flows: _Flows
+) -> Export:
     if isinstance(binding, Import):
         return Ref(binding.qualified_name)
     if isinstance(binding, Value):
@@ -202,7 +227,7 @@ def _export_binding(resolver: Resolver, name: str, binding: Any, scope: Scope) -
         return export_expr(resolver, binding.expr, binding.scope, 0)
     if isinstance(binding, Definition):
         if isinstance(binding.node, cst.FunctionDef):
-            return _function(resolver, binding.node)
+            return _function(resolver, binding.node, flows)
         return _class(resolver, binding.node)
     if isinstance(binding, Opaque):
         return Unknown(f"`{name}` is a {binding.why}")
@@ -255,7 +280,7 @@ def _keyed_ref(resolver: Resolver, expr: cst.BaseExpression, scope: Scope) -> Re
     return Ref(qualified, tuple(keys)) if qualified is not None else None
 
 
-def _function(resolver: Resolver, node: cst.FunctionDef) -> Function:
+def _function(resolver: Resolver, node: cst.FunctionDef, flows: _Flows) -> Function:
     params = node.params
     ordered = [*params.posonly_params, *params.params, *params.kwonly_params]
     scope = resolver.scope_of(node)
@@ -271,7 +296,110 @@ def _function(resolver: Resolver, node: cst.FunctionDef) -> Function:
         if all(e == exports[0] for e in exports):
             returns = exports[0]
     positional = tuple(p.name.value for p in [*params.posonly_params, *params.params])
-    return Function(positional, defaults, returns)
+    flowing, constructs = flows.get(id(node), ((), ()))
+    return Function(positional, defaults, returns, tuple(flowing), tuple(constructs))
+
+
+# id of a module-level ``def`` -> (its flows, the recurrent classes it constructs).
+_Flows = dict[int, tuple[list[tuple[str, str, str]], list[str]]]
+
+
+def _recurrent_flows(resolver: Resolver) -> _Flows:
+    """Which parameters of the module's top-level functions flow into which arguments of the
+    recurrent layers it constructs (see :attr:`Function.flows`), and which classes each function
+    constructs. Syntactic and cheap: a parameter flows when its name is read in the argument, or
+    in what a local name read there is assigned (``a = act``, ``cfg = {"activation": act}``)."""
+    found: _Flows = {}
+    module_scope = resolver.index.scope
+    for call in resolver.index.calls:
+        func = call.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            continue
+        cls = imports.keras_class(resolver.qualified_name(func))
+        if cls is None or cls not in RECURRENT_CLASSES:
+            continue
+        top = _top_function(resolver.scope_of(call), module_scope)
+        if top is not None:
+            constructs = found.setdefault(id(top), ([], []))[1]
+            if cls not in constructs:
+                constructs.append(cls)
+        names = POSITIONAL_PARAMS.get(cls, ())
+        position: int | None = 0
+        for arg in call.args:
+            if arg.star:
+                argument_name: str | None = arg.star
+                position = None  # positions after a ``*args`` are unknown
+            elif arg.keyword is not None:
+                argument_name = arg.keyword.value
+            else:
+                argument_name = None
+                if position is not None:
+                    argument_name = names[position] if position < len(names) else None
+                    position += 1
+            if argument_name is None:
+                continue
+            for function, param in _params_read(resolver, arg.value):
+                flows = found.setdefault(id(function), ([], []))[0]
+                entry = (param, cls, argument_name)
+                if entry not in flows and len(flows) < MAX_FLOWS:
+                    flows.append(entry)
+    return found
+
+
+def _top_function(scope: Scope | None, module_scope: Scope) -> cst.FunctionDef | None:
+    """The module-level ``def`` whose body (or a body nested in it) is ``scope``."""
+    while scope is not None and scope.parent is not module_scope:
+        scope = scope.parent
+    if scope is None or scope.kind != "function":
+        return None
+    found = scope.definition
+    return found if isinstance(found, cst.FunctionDef) else None
+
+
+def _params_read(
+    resolver: Resolver, expr: cst.BaseExpression
+) -> Iterator[tuple[cst.FunctionDef, str]]:
+    """The parameters of module-level functions that ``expr`` reads, directly or through the
+    names it reads (bounded: :data:`MAX_FLOW_NODES` nodes)."""
+    stack: list[cst.CSTNode] = [expr]
+    seen: set[int] = set()
+    budget = MAX_FLOW_NODES
+    while stack and budget > 0:
+        node = stack.pop()
+        budget -= 1
+        if isinstance(node, cst.Name):
+            bound, holder = resolver.scope_of(node).lookup(node.value)
+            for binding in bound:
+                if isinstance(binding, Param):
+                    function = binding.function
+                    if function is not None and binding.def_scope.kind == "module":
+                        yield function, binding.name
+                elif isinstance(binding, Opaque):
+                    star = _star_param(holder, node.value)
+                    if star is not None:
+                        yield star, node.value
+                elif isinstance(binding, Value) and id(binding.expr) not in seen:
+                    seen.add(id(binding.expr))  # a local alias: what it is assigned
+                    stack.append(binding.expr)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)  # ``cfg.act`` reads ``cfg``, not a name ``act``
+        elif isinstance(node, cst.Arg):
+            stack.append(node.value)  # not the keyword's name
+        else:
+            stack.extend(node.children)
+
+
+def _star_param(holder: Scope | None, name: str) -> cst.FunctionDef | None:
+    """The module-level ``def`` of which ``name`` is the ``*args``/``**kwargs`` parameter."""
+    if holder is None or holder.kind != "function" or holder.parent is None:
+        return None
+    function = holder.definition
+    if not isinstance(function, cst.FunctionDef) or holder.parent.kind != "module":
+        return None
+    for star in (function.params.star_arg, function.params.star_kwarg):
+        if isinstance(star, cst.Param) and star.name.value == name:
+            return function
+    return None
 
 
 def _class(resolver: Resolver, node: cst.ClassDef) -> Klass:
@@ -403,7 +531,14 @@ def export_out(export: Export) -> Any:
         return ["d", [[k, export_out(v)] for k, v in export.entries], export.open]
     if isinstance(export, Function):
         returns = export_out(export.returns) if export.returns is not None else None
-        return ["f", list(export.params), [[k, export_out(v)] for k, v in export.defaults], returns]
+        return [
+            "f",
+            list(export.params),
+            [[k, export_out(v)] for k, v in export.defaults],
+            returns,
+            [list(flow) for flow in export.flows],
+            list(export.constructs),
+        ]
     bases = [export_out(b) for b in export.bases]
     init = _call_out(export.init) if export.init is not None else None
     instance = [[k, export_out(v)] for k, v in export.instance]
@@ -452,7 +587,10 @@ def export_in(data: Any) -> Export:
         return DictOf(_pairs(data[1]), bool(data[2]))
     if tag == "f":
         returns = export_in(data[3]) if data[3] is not None else None
-        return Function(tuple(_str(p) for p in data[1]), _pairs(data[2]), returns)
+        flows = tuple((_str(p), _str(c), _str(a)) for p, c, a in data[4])
+        constructs = tuple(_str(c) for c in data[5])
+        params = tuple(_str(p) for p in data[1])
+        return Function(params, _pairs(data[2]), returns, flows, constructs)
     if tag == "k":
         init = _call_in(data[3]) if data[3] is not None else None
         bases = tuple(export_in(b) for b in data[1])
