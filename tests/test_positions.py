@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from kerasrnnlint.frontends.source import analyze, resolver
 from kerasrnnlint.frontends.source.positions import Positions, python_tree
 from kerasrnnlint.frontends.source.scopes import index_module
 from kerasrnnlint.frontends.source.values import excerpt
@@ -157,10 +158,13 @@ def test_a_node_in_a_method_costs_the_codegen_of_its_line_alone() -> None:
         21,
     )
     assert (positions.generated, positions.rejected) == (1, 0)
-    # Only that line was generated: the code of the other branch's call is not known yet.
+    # Its code comes from the text of that line; another call's costs the codegen of its own.
     other = next(n for n in _expected(module) if isinstance(n, cst.Call) and "f" in repr(n.func))
     assert positions.expression_code(call) == "g(2)"
-    assert positions.expression_code(other) is None
+    assert positions.generated == 1
+    assert positions.expression_code(other) == "f(1)"
+    assert (positions.generated, positions.rejected) == (2, 0)
+    assert positions.expression_code(cst.parse_expression("f(1)")) is None  # not this module's
 
 
 def test_tricky_texts_joined_are_libcsts() -> None:
@@ -206,3 +210,16 @@ def test_spans_of_arbitrary_python_are_libcsts(text: str) -> None:
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return
     _compare(text)
+
+
+@pytest.mark.parametrize("path", _fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_the_analysis_is_the_same_with_spans_statement_by_statement(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = path.read_text(encoding="utf-8")
+    whole = analyze(text, str(path))
+    monkeypatch.setattr(resolver, "STATEMENT_SPANS", True)
+    made: list[Positions] = []
+    monkeypatch.setattr(resolver, "Positions", lambda *a: made.append(Positions(*a)) or made[-1])
+    assert analyze(text, str(path)) == whole
+    assert all(not p.whole_module and p.rejected == 0 for p in made)

@@ -16,8 +16,8 @@ any expression:
 - :meth:`Resolver.span` / :meth:`Resolver.location`: where a node is (1-based rows and columns).
 - :func:`argument`: the expression a call passes as ``keyword=`` or at a position.
 
-Positions are computed lazily, for the nodes :meth:`span` is asked about (a codegen of the
-statement holding each, :mod:`.positions`), so files without a recurrent layer never pay for them.
+Positions are computed lazily, on the first call to :meth:`span` (one lean codegen pass over the
+module, :mod:`.positions`), so files without a recurrent layer never pay for them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ import libcst as cst
 
 from kerasrnnlint import activations
 from kerasrnnlint.frontends.source import imports, values
-from kerasrnnlint.frontends.source.positions import Positions, call_lines, python_tree
+from kerasrnnlint.frontends.source.positions import (
+    STATEMENT_SPANS,
+    Positions,
+    call_lines,
+    python_tree,
+)
 from kerasrnnlint.frontends.source.scopes import (
     Binding,
     Definition,
@@ -150,7 +155,7 @@ class Resolver:
     def span(self, node: cst.CSTNode) -> Span | None:
         """The source range of ``node``: 1-based rows and columns, end column exclusive."""
         if self._positions is None:
-            tree = self._python_tree()
+            tree = self._python_tree() if STATEMENT_SPANS else None
             self._positions = Positions(self.module, self.text, tree, self.index.scope_of)
         return self._positions.span(node)
 
