@@ -43,7 +43,9 @@ STAGES = (
     ("layers (interpreter + IR)", "layer_ir.py", "find_layers"),
     ("interpreter walk + records", "interpreter.py", "interpret"),
     ("uncalled functions", "interpreter.py", "run_uncalled"),
-    ("positions (codegen pass)", "positions.py", "__init__"),
+    ("positions (spans asked)", "positions.py", "span"),
+    ("of which: whole-module pass", "positions.py", "_whole_module"),
+    ("CPython's parse (lines, positions)", "positions.py", "python_tree"),
     ("noqa", "noqa.py", "noqa_map"),
     ("rules + severity", "engine.py", "check_layers"),
 )
@@ -97,6 +99,7 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
         import libcst
 
         from kerasrnnlint.frontends.source import _parse_or_mask, deep_recursion
+        from kerasrnnlint.frontends.source import resolver as resolver_module
         from kerasrnnlint.frontends.source.interpreter import interpret
         from kerasrnnlint.frontends.source.layer_ir import describe
         from kerasrnnlint.frontends.source.noqa import noqa_map
@@ -115,6 +118,19 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
         finally:
             times[key] += time.process_time() - start
 
+    # The positions' share of the stages above: every span asked (the codegen it needs) and
+    # CPython's parse of the text (call lines and statement offsets), timed where it runs.
+    positions_key = "of which: positions, CPython's parse"
+    span, python_tree = Positions.span, resolver_module.python_tree
+
+    def timed_span(self, node):  # type: ignore[no-untyped-def]
+        return timed(positions_key, span, self, node)
+
+    def timed_tree(text):  # type: ignore[no-untyped-def]
+        return timed(positions_key, python_tree, text)
+
+    Positions.span = timed_span  # type: ignore[method-assign]
+    resolver_module.python_tree = timed_tree
     try:
         for item in items:
             text = item.text or ""  # type: ignore[attr-defined]
@@ -128,17 +144,18 @@ def stage_times(items: list[object]) -> dict[str, float] | None:
             with deep_recursion():
                 index = timed("scope index", index_module, module)
                 linked = project_for(path)
-                resolver = Resolver(index, path, linked)
+                resolver = Resolver(index, path, linked, text)
                 walk = "interpreter (layers, values, context)"
                 records = timed(walk, interpret, module, resolver)
                 ir = "layer IR (incl. positions)"
                 layers = [timed(ir, describe, resolver, record) for record in records]
                 if layers:
                     timed("noqa", noqa_map, text)
-                if resolver._positions is not None:  # the codegen pass ran: time it again
-                    timed("of which: positions (codegen)", Positions, module)
     except (TypeError, AttributeError):
         return None
+    finally:
+        Positions.span = span  # type: ignore[method-assign]
+        resolver_module.python_tree = python_tree
     return dict(times)
 
 

@@ -112,7 +112,7 @@ def test_there_are_fixture_projects() -> None:
 
 def _copy(project: Path, tmp_path: Path) -> Path:
     target = tmp_path / project.name
-    shutil.copytree(project, target)
+    shutil.copytree(project, target, ignore=shutil.ignore_patterns(".kerasrnnlint_cache"))
     return target
 
 

@@ -20,6 +20,14 @@ from kerasrnnlint.engine import lint_source
 from kerasrnnlint.frontends.source import cache, summary
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
+
+
+def copy_project(source: Path, target: Path) -> None:
+    """A fixture project without the cache an earlier run left in the checkout (a test that
+    counts parses must start from an empty cache)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".kerasrnnlint_cache"))
+
+
 STATS = re.compile(r"(\d+) module summaries parsed, (\d+) read from the cache")
 
 
@@ -163,7 +171,7 @@ def test_no_cache_reads_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_show_unknown_names_the_module_and_the_reason(tmp_path: Path) -> None:
     root = tmp_path / "config_module"
-    shutil.copytree(FIXTURES / "config_module", root)
+    copy_project(FIXTURES / "config_module", root)
     done = run_cli(root / "train.py", "--show-unknown", "--no-cache", "--no-show-source")
     assert "`config.MISSING`: `MISSING` is not defined in config.py" in done.stdout
     assert "`CHANGED` is changed in place in config.py" in done.stdout
@@ -232,7 +240,7 @@ def test_the_language_server_entry_point_finds_the_project_from_the_path(tmp_pat
 
 def test_a_search_space_has_no_automatic_fix(tmp_path: Path) -> None:
     root = tmp_path / "keras_tuner"
-    shutil.copytree(FIXTURES / "keras_tuner", root)
+    copy_project(FIXTURES / "keras_tuner", root)
     before = (root / "tuned.py").read_text()
     findings, _, _ = lint(root, "--no-cache")
     krl001 = [f for f in findings if f["code"] == "KRL001"]
@@ -360,7 +368,7 @@ def test_a_builder_linted_alone_is_not_parsed_again_for_its_callers(tmp_path: Pa
     summaries only: each call is resolved through the builder's own summary, made from the text
     being linted, not by parsing that file a second time."""
     root = tmp_path / "builder_call"
-    shutil.copytree(FIXTURES / "builder_call", root)
+    copy_project(FIXTURES / "builder_call", root)
     found, parsed, cached = lint(root / "models.py")
     assert rows(found) == [("models.py", 7, "KRL001"), ("models.py", 11, "KRL001")]
     assert "via build_lstm(..., act='relu') in train.py:6" in str(found[0]["message"])
@@ -381,7 +389,7 @@ def test_a_module_linted_alone_is_parsed_only_for_the_others(
     tmp_path: Path, fixture: str, linted: str
 ) -> None:
     root = tmp_path / fixture
-    shutil.copytree(FIXTURES / fixture, root)
+    copy_project(FIXTURES / fixture, root)
     whole = [row for row in rows(lint(root, "--no-cache")[0]) if row[0] == linted]
     found, parsed, _ = lint(root / linted, "--no-cache")
     assert whole and rows(found) == whole
@@ -392,7 +400,7 @@ def test_an_unsaved_builder_is_what_its_callers_are_resolved_through(tmp_path: P
     """The language server lints the buffer, not the file: a builder added but not saved yet
     is the one the calls of another module are matched to."""
     root = tmp_path / "builder_call"
-    shutil.copytree(FIXTURES / "builder_call", root)
+    copy_project(FIXTURES / "builder_call", root)
     saved = (root / "models.py").read_text()
     (root / "models.py").write_text(saved.replace("def build_lstm(", "def old_build_lstm("))
     result = lint_source(saved, str(root / "models.py"))

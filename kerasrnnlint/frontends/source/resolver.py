@@ -25,6 +25,7 @@ module, :mod:`.positions`), so files without a recurrent layer never pay for the
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,12 @@ import libcst as cst
 
 from kerasrnnlint import activations
 from kerasrnnlint.frontends.source import imports, values
-from kerasrnnlint.frontends.source.positions import Positions, call_lines
+from kerasrnnlint.frontends.source.positions import (
+    STATEMENT_SPANS,
+    Positions,
+    call_lines,
+    python_tree,
+)
 from kerasrnnlint.frontends.source.scopes import (
     Binding,
     Definition,
@@ -127,6 +133,7 @@ class Resolver:
         # The text the module was parsed from: lines of calls without a codegen (:meth:`line`).
         self.text = text
         self._call_lines: dict[int, int] | None = None
+        self._tree: ast.Module | bool | None = False  # CPython's tree of the text; False: not yet
         # False: values come without spans (a module summarised for others shows none).
         self.spans = True
         self.module = index.module
@@ -162,8 +169,15 @@ class Resolver:
     def span(self, node: cst.CSTNode) -> Span | None:
         """The source range of ``node``: 1-based rows and columns, end column exclusive."""
         if self._positions is None:
-            self._positions = Positions(self.module)
+            tree = self._python_tree() if STATEMENT_SPANS else None
+            self._positions = Positions(self.module, self.text, tree, self.index.scope_of)
         return self._positions.span(node)
+
+    def _python_tree(self) -> ast.Module | None:
+        """CPython's tree of the text, parsed once (call lines and positions both use it)."""
+        if self._tree is False:
+            self._tree = python_tree(self.text) if self.text is not None else None
+        return self._tree if isinstance(self._tree, ast.Module) else None
 
     def _span_if(self, node: cst.CSTNode) -> Span | None:
         return self.span(node) if self.spans else None
@@ -173,7 +187,7 @@ class Resolver:
         pass when it did not run (CPython's parser of the text gives calls' lines)."""
         if self._positions is None and self.text is not None:
             if self._call_lines is None:
-                self._call_lines = call_lines(self.text, self.index.calls) or {}
+                self._call_lines = call_lines(self._python_tree(), self.index.calls) or {}
             found = self._call_lines.get(id(call))
             if found is not None:
                 return found
