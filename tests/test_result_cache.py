@@ -281,6 +281,36 @@ def test_a_re_run_answered_by_the_cache_does_not_import_the_parser(tmp_path: Pat
     assert "KRL001" in done.stdout and "train.py" in done.stdout
 
 
+BUILDER = {
+    "models.py": (
+        "from keras import layers\n\n\n"
+        'def build(act="tanh"):\n'
+        "    return layers.LSTM(8, activation=act)\n"
+    ),
+    "train.py": 'from models import build\n\nmodel = build(act="relu")\n',
+}
+
+
+def test_a_re_run_that_checks_a_builders_callers_does_not_import_the_parser(
+    tmp_path: Path,
+) -> None:
+    """A builder's cached result depends on its callers in the whole project: checking that
+    they did not change reads the project's word index, and that must not import the summaries
+    (and with them libcst) just to name the index's cache entry."""
+    root = make_project(tmp_path / "p", BUILDER)
+    lint(root)
+    done = run_cli(".", "-j", "1", cwd=root, importtime=True, env={"KERASRNNLINT_STATISTICS": "1"})
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    match = STATS.search(done.stderr)
+    assert match and (int(match[3]), int(match[4])) == (1, 0), done.stderr[-2000:]
+    assert "via build(..., act='relu') in train.py:3" in done.stdout
+    assert "libcst" not in modules
+
+
 def test_the_cache_stays_bounded(tmp_path: Path) -> None:
     """Past its bound the cache drops its oldest entries; a run that writes as many entries as
     this one (16) always looks at the bound, and what it wrote stays."""

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # :mod:`.project`: a one-file run over a file that imports nothing of its project needs neither).
 
 DIRECTORY = ".kerasrnnlint_cache"
+# The format of a module summary (:mod:`.summary`); part of every entry's key with the tool's
+# version. Kept here, not in :mod:`.summary`: the key of the word index is computed on every run
+# that checks a result-cache entry, and importing the summaries would import libcst there.
+SUMMARY_FORMAT = 5
 MAX_ENTRIES = 20_000
 PRUNE_AFTER = 16  # entries written by one process before it surely looks at the bound
 MAX_ENTRY_BYTES = 4_000_000
@@ -71,10 +75,8 @@ def write_entry(directory: Path, target: Path, text: str) -> None:
 def key(module: str, data: bytes) -> str:
     import hashlib
 
-    from kerasrnnlint.frontends.source import summary
-
     digest = hashlib.sha256()
-    digest.update(f"kerasrnnlint {_version()} summary {summary.FORMAT} {module}\0".encode())
+    digest.update(f"kerasrnnlint {_version()} summary {SUMMARY_FORMAT} {module}\0".encode())
     digest.update(data)
     return digest.hexdigest()
 

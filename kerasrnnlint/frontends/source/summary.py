@@ -23,12 +23,13 @@ from typing import Any
 import libcst as cst
 
 from kerasrnnlint.frontends.source import imports, values
+from kerasrnnlint.frontends.source.cache import SUMMARY_FORMAT
 from kerasrnnlint.frontends.source.resolver import Resolver, bounded_activation
 from kerasrnnlint.frontends.source.scopes import Definition, Import, Opaque, Param, Scope, Value
 from kerasrnnlint.ir import POSITIONAL_PARAMS, RECURRENT_CLASSES, ArgValue
 
-# The format of a summary; part of the cache key (with the tool's version).
-FORMAT = 5
+# The format of a summary; part of the cache key (with the tool's version), kept in :mod:`.cache`.
+FORMAT = SUMMARY_FORMAT
 # Bounded work per module: names exported, call sites kept, entries per dict, dict nesting.
 MAX_NAMES = 4_000
 MAX_CALLS = 4_000
