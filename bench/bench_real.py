@@ -188,7 +188,18 @@ def pick_sample(parsed: Sequence[Path]) -> Path:
     return by_size[len(by_size) // 2]
 
 
+def as_own_project(root: Path) -> None:
+    """Make a corpus a project of its own, as a user's checkout is. Without a marker its project
+    root would be this repository (found through ``.git``), and a builder's callers would be
+    looked for in every file of the repository: the other corpus and the sources too (1.7 s of
+    CPU on the synthetic corpus, more than its analysis)."""
+    marker = root / "pyproject.toml"
+    if not marker.exists():
+        marker.write_text('[project]\nname = "bench-corpus"\nversion = "0"\n', encoding="utf-8")
+
+
 def make_corpus(name: str, root: Path) -> Corpus:
+    as_own_project(root)
     files = python_files(root)
     parsed = tuple(p for p in files if may_hold_recurrent_layer(p.read_bytes()))
     if not parsed:
