@@ -263,17 +263,22 @@ def test_fifos_in_the_cache_are_misses_not_hangs(tmp_path: Path) -> None:
     assert from_cache == 0 and linted > 0
 
 
+def imported(stderr: str) -> set[str]:
+    """The modules a run with ``-X importtime`` imported."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
 def test_a_re_run_answered_by_the_cache_does_not_import_the_parser(tmp_path: Path) -> None:
     """What a re-run over an unchanged tree (or a pre-commit run over a file whose result is
     cached) costs is start-up: libcst's import, most of a cold start, is not part of it."""
     root = make_project(tmp_path / "p")
     lint(root)
     done = run_cli(".", "-j", "1", cwd=root, importtime=True, env={"KERASRNNLINT_STATISTICS": "1"})
-    modules = {
-        line.rsplit("|", 1)[1].strip()
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
+    modules = imported(done.stderr)
     match = STATS.search(done.stderr)
     assert match and (int(match[3]), int(match[4])) == (2, 0), done.stderr[-2000:]
     assert "kerasrnnlint.cli" in modules and "kerasrnnlint.frontends.source.project" in modules
@@ -300,11 +305,7 @@ def test_a_re_run_that_checks_a_builders_callers_does_not_import_the_parser(
     root = make_project(tmp_path / "p", BUILDER)
     lint(root)
     done = run_cli(".", "-j", "1", cwd=root, importtime=True, env={"KERASRNNLINT_STATISTICS": "1"})
-    modules = {
-        line.rsplit("|", 1)[1].strip()
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
+    modules = imported(done.stderr)
     match = STATS.search(done.stderr)
     assert match and (int(match[3]), int(match[4])) == (1, 0), done.stderr[-2000:]
     assert "via build(..., act='relu') in train.py:3" in done.stdout

@@ -35,7 +35,7 @@ from kerasrnnlint.config import Settings
 from kerasrnnlint.engine import FileResult
 from kerasrnnlint.files import MAX_SOURCE_BYTES, too_large_to_parse
 from kerasrnnlint.findings import Finding
-from kerasrnnlint.frontends.base import InputError, MissingDependency
+from kerasrnnlint.frontends.base import FrontendResult, InputError, MissingDependency
 from kerasrnnlint.integrations.lsp import convert
 from kerasrnnlint.integrations.lsp.convert import FIX_ALL_KIND, split_lines
 from kerasrnnlint.integrations.lsp.documents import (
@@ -85,17 +85,7 @@ def lint_document(
         return lint_text(text, path, settings)
     from kerasrnnlint.frontends import source
 
-    try:
-        analysed = source.analyze(text, path, parser=parser)
-        return engine.from_frontend(path, analysed, settings)
-    except InputError as exc:
-        return FileResult(path=path, error=exc.describe())
-    except RecursionError:
-        return FileResult(path=path, error="too deeply nested to analyse (recursion limit)")
-    except MemoryError:
-        return FileResult(path=path, error="out of memory while analysing")
-    except Exception as exc:
-        return internal_error(path, exc)
+    return _guarded(path, settings, lambda: source.analyze(text, path, parser=parser))
 
 
 def lint_cells(cells: Sequence[tuple[int, str]], path: str, settings: Settings) -> FileResult:
@@ -112,9 +102,13 @@ def lint_cells(cells: Sequence[tuple[int, str]], path: str, settings: Settings) 
     parsed = notebook.Notebook(
         cells=tuple(notebook.Cell(number=n, index=n - 1, source=s) for n, s in cells)
     )
+    return _guarded(path, settings, lambda: notebook.analyze_notebook(parsed, path))
+
+
+def _guarded(path: str, settings: Settings, analyse: Callable[[], FrontendResult]) -> FileResult:
+    """The findings of one frontend run; every way it can fail becomes the result's error."""
     try:
-        analysed = notebook.analyze_notebook(parsed, path)
-        return engine.from_frontend(path, analysed, settings)
+        return engine.from_frontend(path, analyse(), settings)
     except MissingDependency as exc:
         return FileResult(path=path, error=exc.message, missing_dependency=True)
     except InputError as exc:
