@@ -345,7 +345,10 @@ def corpus_files() -> list[Path]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the real corpus is not built (bench/README)")
+@pytest.mark.skipif(
+    not CORPUS.is_dir(),
+    reason="the real corpus is not built: python bench/real_corpus.py downloads it",
+)
 def test_the_real_corpus_parses_to_the_full_parse_also_after_edits() -> None:
     """Every file of the real corpus that the prefilter lets through, and one random edit of it."""
     files = corpus_files()
