@@ -300,21 +300,15 @@ class Resolver:
     def _unseen_entry(self, expr: cst.Subscript, scope: Scope, depth: int) -> Arg:
         """Why an entry cannot be seen; for a dict of another module, that module's reason."""
         unresolved = Arg.unknown(f"unresolved `{self.code(expr)}`")
-        base: cst.BaseExpression = expr
-        keys: list[str] = []
-        while isinstance(base, cst.Subscript):
-            if len(base.slice) != 1 or not isinstance(base.slice[0].slice, cst.Index):
-                return unresolved
-            key = values.string(base.slice[0].slice.value)
-            if key is None:
-                return unresolved
-            keys.insert(0, key)
-            base = base.value
+        keyed = values.subscript_keys(expr)
+        if keyed is None:
+            return unresolved
+        base, keys = keyed
         written = self._qualified_name(base, scope, depth + 1)
         if self.project is None or written is None:
             return unresolved
         project, here = self.project
-        found = project.resolve_keys(written, tuple(keys), here)
+        found = project.resolve_keys(written, keys, here)
         if found is None:
             return unresolved
         arg = self.export_arg(found, self.code(expr))

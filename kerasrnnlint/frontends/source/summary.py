@@ -266,19 +266,12 @@ def export_item(resolver: Resolver, item: Any, depth: int) -> Export:
 
 def _keyed_ref(resolver: Resolver, expr: cst.BaseExpression, scope: Scope) -> Ref | None:
     """``other.HPARAMS['rnn']``: a dict of another module, by key."""
-    keys: list[str] = []
-    while isinstance(expr, cst.Subscript):
-        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
-            return None
-        key = values.string(expr.slice[0].slice.value)
-        if key is None:
-            return None
-        keys.insert(0, key)
-        expr = expr.value
-    if not keys:
+    keyed = values.subscript_keys(expr)
+    if keyed is None or not keyed[1]:
         return None
-    qualified = resolver.qualified_name(expr, scope)
-    return Ref(qualified, tuple(keys)) if qualified is not None else None
+    base, keys = keyed
+    qualified = resolver.qualified_name(base, scope)
+    return Ref(qualified, keys) if qualified is not None else None
 
 
 def _function(resolver: Resolver, node: cst.FunctionDef, flows: _Flows) -> Function:

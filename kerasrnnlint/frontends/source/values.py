@@ -38,6 +38,24 @@ def string(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def subscript_keys(
+    expr: cst.BaseExpression,
+) -> tuple[cst.BaseExpression, tuple[str, ...]] | None:
+    """``a['x']['y']``: the subscripted expression and its keys, outermost last (``a``, ``('x',
+    'y')``); no keys for an expression that is not a subscript; None when a key is not a string
+    literal (a variable, a slice, several indices)."""
+    keys: list[str] = []
+    while isinstance(expr, cst.Subscript):
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        key = string(expr.slice[0].slice.value)
+        if key is None:
+            return None
+        keys.insert(0, key)
+        expr = expr.value
+    return expr, tuple(keys)
+
+
 def number(node: cst.BaseExpression) -> int | float | None:
     """The value of an int or float literal, with a sign; None for anything else."""
     if isinstance(node, (cst.Integer, cst.Float)):
