@@ -240,15 +240,12 @@ class ResultCache:
 
     def get(self, entry: str) -> tuple[FileResult, dict[str, Any]] | None:
         """The stored result and its dependencies (as :meth:`put` got them), or None."""
-        from kerasrnnlint.frontends.source.cache import read_entry
+        from kerasrnnlint.frontends.source.cache import read_keyed
 
-        text = read_entry(self._path(entry), MAX_ENTRY_BYTES)
-        if text is None:
+        data = read_keyed(self._path(entry), entry, MAX_ENTRY_BYTES)
+        if data is None:
             return None
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("key") != entry:
-                return None
             depends = data["depends"]
             if not isinstance(depends, dict):
                 return None

@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kerasrnnlint.frontends.source.summary import ModuleSummary
@@ -53,6 +53,22 @@ def read_entry(path: Path, limit: int = MAX_ENTRY_BYTES) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def read_keyed(path: Path, entry: str, limit: int = MAX_ENTRY_BYTES) -> dict[str, Any] | None:
+    """The JSON object of a cache file written under the key ``entry`` (its ``"key"`` member), or
+    None: unreadable as :func:`read_entry` says, not JSON, not an object, or another key (a
+    foreign, stale or colliding entry is never trusted)."""
+    text = read_entry(path, limit)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != entry:
+        return None
+    return data
 
 
 def write_entry(directory: Path, target: Path, text: str) -> None:
@@ -102,13 +118,10 @@ class SummaryCache:
     def get(self, entry: str) -> ModuleSummary | None:
         from kerasrnnlint.frontends.source import summary
 
-        text = read_entry(self._path(entry))
-        if text is None:
+        data = read_keyed(self._path(entry), entry)
+        if data is None:
             return None
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("key") != entry:
-                return None
             return summary.loads(data["summary"])
         except (ValueError, KeyError, TypeError, IndexError, RecursionError):
             return None
@@ -128,13 +141,10 @@ class SummaryCache:
     def load_index(self) -> dict[str, tuple[int, int, str]]:
         """The project's file index (path → size, modification time, called names) of the last
         run; empty when absent, corrupt or written by another version."""
-        text = read_entry(self._index_path(), MAX_INDEX_BYTES)
-        if text is None:
+        data = read_keyed(self._index_path(), key("index", b""), MAX_INDEX_BYTES)
+        if data is None:
             return {}
         try:
-            data = json.loads(text)
-            if data.get("key") != key("index", b""):
-                return {}
             return {str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data["files"].items()}
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return {}
