@@ -33,13 +33,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from kerasrnnlint.frontends import project_options
 from kerasrnnlint.frontends.source.cache import DIRECTORY, SummaryCache, key
 
 if TYPE_CHECKING:
     from kerasrnnlint.frontends.source.summary import CallSite, Export, Klass, ModuleSummary
+
+Found = TypeVar("Found")
 
 # Module summaries (:mod:`.summary`) and hashlib are imported where they are first needed: a
 # file that imports nothing of its project (most files a one-file run sees) never needs them,
@@ -854,19 +856,31 @@ class Project:
     def subclasses(self, module: ModuleRef, cls: str) -> list[tuple[str, Klass, ModuleRef]]:
         """The classes of other modules of the project derived directly from ``cls`` of
         ``module``: (their name, their summary, their module)."""
-        cache_key = (module.path, "class " + cls)
+        return self._search(self._subclasses, module, cls, self._subclasses_of)
+
+    def _search(
+        self,
+        memo: dict[tuple[Path, str], tuple[list[Found], Dependencies]],
+        module: ModuleRef,
+        word: str,
+        search: Callable[[ModuleRef, str, list[Found]], None],
+    ) -> list[Found]:
+        """What ``search`` finds in the files that name ``word`` (defined in ``module``), once per
+        project: the dependencies recorded by the first search (the word's digest in the files
+        searched, the summaries read) are noted again for each later answer from ``memo``."""
+        cache_key = (module.path, word)
         with self._lock:
-            if cache_key in self._subclasses:
-                known, deps = self._subclasses[cache_key]
+            if cache_key in memo:
+                known, deps = memo[cache_key]
                 _note(deps)
                 return known
-        found: list[tuple[str, Klass, ModuleRef]] = []
+        found: list[Found] = []
         with recording() as deps:
             scope = self.search_scope(module.path)
-            deps.words[(cls, str(module.path))] = self._word_digest(cls, scope)
-            self._subclasses_of(module, cls, found)
+            deps.words[(word, str(module.path))] = self._word_digest(word, scope)
+            search(module, word, found)
         with self._lock:
-            self._subclasses[cache_key] = (found, deps)
+            memo[cache_key] = (found, deps)
         return found
 
     def _subclasses_of(
@@ -892,20 +906,7 @@ class Project:
 
     def callers(self, module: ModuleRef, function: str) -> list[tuple[CallSite, ModuleRef]]:
         """The calls, in other modules of the project, of ``function`` defined in ``module``."""
-        cache_key = (module.path, function)
-        with self._lock:
-            if cache_key in self._callers:
-                known, deps = self._callers[cache_key]
-                _note(deps)
-                return known
-        found: list[tuple[CallSite, ModuleRef]] = []
-        with recording() as deps:
-            scope = self.search_scope(module.path)
-            deps.words[(function, str(module.path))] = self._word_digest(function, scope)
-            self._callers_of(module, function, found)
-        with self._lock:
-            self._callers[cache_key] = (found, deps)
-        return found
+        return self._search(self._callers, module, function, self._callers_of)
 
     def _callers_of(
         self, module: ModuleRef, function: str, found: list[tuple[CallSite, ModuleRef]]
