@@ -36,6 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -535,6 +536,20 @@ def _sentinel_lines(statement: cst.CSTNode | None) -> Sequence[cst.EmptyLine]:
     return statement.leading_lines
 
 
+def _following(
+    body: list[Any], footer: Sequence[cst.EmptyLine], sentinel: bool
+) -> Sequence[cst.EmptyLine]:
+    """The lines after a chunk's last statement: without a sentinel, the ``footer`` libcst gave
+    the module (or block); with one, the sentinel's leading lines, the sentinel popped from
+    ``body`` (Uncertain when it is not there or a footer is left after it)."""
+    if not sentinel:
+        return footer
+    lines = _sentinel_lines(body.pop() if body else None)
+    if footer:
+        raise Uncertain
+    return lines
+
+
 def _parse_chunk(
     chunk: Chunk, prefix: str, first: bool, last: bool, newline: str, indent: str
 ) -> _Parsed:
@@ -542,13 +557,7 @@ def _parse_chunk(
     source = prefix + chunk.text + ("" if last else f"pass{newline}")
     module = _module(chunk, source, prefix, first, newline)
     body = list(module.body)
-    following: Sequence[cst.EmptyLine]
-    if last:
-        following = module.footer
-    else:
-        following = _sentinel_lines(body.pop() if body else None)
-        if module.footer:
-            raise Uncertain
+    following = _following(body, module.footer, not last)
     if (body and body[0].leading_lines) or (not first and not body):
         raise Uncertain
     return _Parsed(
@@ -568,12 +577,7 @@ def _parse_member(
         source += f"pass{newline}"
     module = _module(chunk, source, prefix, first, newline)
     body = list(module.body)
-    if last:
-        following = module.footer
-    else:
-        following = _sentinel_lines(body.pop() if body else None)
-        if module.footer:
-            raise Uncertain
+    following = _following(body, module.footer, not last)
     if len(body) != 1 or body[0].leading_lines:
         raise Uncertain
     definition = body[0]
@@ -588,9 +592,7 @@ def _parse_member(
             raise Uncertain
         statements.append(statement)
     if not last_member:
-        following = _sentinel_lines(statements.pop() if statements else None)
-        if block.footer:
-            raise Uncertain
+        following = _following(statements, block.footer, True)
     if not statements:
         raise Uncertain
     return _Member(
